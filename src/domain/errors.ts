@@ -1,0 +1,54 @@
+/**
+ * Typed domain errors with stable dotted codes. Use cases throw these; each HTTP
+ * surface maps them to its own wire format in one place. No HTTP types here.
+ */
+export type ErrorCode =
+  | 'validation.required'
+  | 'validation.invalid'
+  | 'validation.too_large'
+  | 'not_found.resource'
+  | 'conflict.duplicate'
+  | 'conflict.in_use'
+  | 'conflict.in_flight'
+  | 'state.invalid'
+  | 'idempotency.mismatch'
+  | 'idempotency.invalid_key';
+
+const STATUS: Record<ErrorCode, number> = {
+  'validation.required': 422,
+  'validation.invalid': 422,
+  'validation.too_large': 422,
+  'not_found.resource': 404,
+  'conflict.duplicate': 409,
+  'conflict.in_use': 409,
+  'conflict.in_flight': 409,
+  'state.invalid': 409,
+  'idempotency.mismatch': 422,
+  'idempotency.invalid_key': 400,
+};
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  /** Field path in the input, e.g. `line_items[0].item_id`; absent for request-wide errors. */
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, field?: string) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.field = field;
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+export const invalid = (message: string, field?: string) =>
+  new DomainError('validation.invalid', message, field);
+
+export const required = (field: string) =>
+  new DomainError('validation.required', `Field '${field}' is required.`, field);
+
+export const notFound = (what: string, id: string, field?: string) =>
+  new DomainError('not_found.resource', `${what} '${id}' not found in this business.`, field);
