@@ -1,0 +1,79 @@
+import path from 'node:path';
+
+/** Every environment variable Billow reads, parsed and validated once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** undefined → PGlite under dataDir; 'memory://' → in-memory PGlite; postgres://… → PostgreSQL. */
+  databaseUrl: string | undefined;
+  adminToken: string | undefined;
+  publicUrl: string;
+  bulkMaxItems: number;
+  maxLineItems: number;
+  bodyLimitBytes: number;
+  /** Requests per minute per token; 0 disables the limiter. */
+  rateLimitPerMinute: number;
+  idempotencyTtlSeconds: number;
+  webhookAllowPrivate: boolean;
+  logLevel: string;
+  seedDemo: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got '${raw}'.`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}.`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got '${raw}'.`);
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'memory://' || raw.startsWith('postgres://') || raw.startsWith('postgresql://')) return raw;
+  throw new ConfigError(`DATABASE_URL must be unset, 'memory://' or 'postgres://…', got '${raw}'.`);
+}
+
+function adminToken(env: Env): string | undefined {
+  const raw = env.BILLOW_ADMIN_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16) throw new ConfigError('BILLOW_ADMIN_TOKEN must be at least 16 characters.');
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const host = env.HOST || '0.0.0.0';
+  return {
+    port,
+    host,
+    dataDir: path.resolve(env.BILLOW_DATA_DIR || './data'),
+    databaseUrl: databaseUrl(env),
+    adminToken: adminToken(env),
+    publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
+    bulkMaxItems: int(env, 'BULK_MAX_ITEMS', 50, 1, 10_000),
+    maxLineItems: int(env, 'MAX_LINE_ITEMS', 500, 1, 10_000),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
+    idempotencyTtlSeconds: int(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    logLevel: env.LOG_LEVEL || 'info',
+    seedDemo: bool(env, 'BILLOW_SEED_DEMO', true),
+  };
+}

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { PGliteDialect } from './pglite-dialect.ts';
+import type { DB } from './schema.ts';
+import { TYPE_PARSERS } from './type-parsers.ts';
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface Database {
+  db: Kysely<DB>;
+  kind: DatabaseKind;
+  /** Runs a multi-statement SQL script (simple protocol), e.g. a migration. */
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** undefined → PGlite in dataDir/db; 'memory://' → in-memory PGlite; postgres://… → pg pool. */
+  url: string | undefined;
+  dataDir: string;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url?.startsWith('postgres')) return openPostgres(options.url, options.poolSize ?? 10);
+  const dir = options.url === 'memory://' ? undefined : path.join(options.dataDir, 'db');
+  return openPGlite(dir);
+}
+
+async function openPGlite(dataDir: string | undefined): Promise<Database> {
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  // PGlite's default start parameters include -F (fsync off); data must survive a crash.
+  const startParams = PGlite.defaultStartParams.filter((p) => p !== '-F');
+  const pglite = await PGlite.create({ dataDir, startParams, parsers: TYPE_PARSERS });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    kind: 'pglite',
+    exec: (script) =>
+      db.connection().execute(async () => {
+        try {
+          await pglite.exec(script);
+        } catch (error) {
+          if (pglite.isInTransaction()) await pglite.exec('rollback');
+          throw error;
+        }
+      }),
+    close: () => db.destroy(),
+  };
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      TYPE_PARSERS[oid] ?? pg.types.getTypeParser(oid, format ?? 'text'),
+  };
+  const pool = new pg.Pool({ connectionString: url, max, types, options: '-c TimeZone=UTC' });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'postgres',
+    exec: async (script) => {
+      const client = await pool.connect();
+      try {
+        await client.query(script);
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => db.destroy(),
+  };
+}

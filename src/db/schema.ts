@@ -1,0 +1,232 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * Row types as our type parsers return them: bigint → number (safe-integer guarded),
+ * numeric → string, date → 'YYYY-MM-DD', timestamptz → ISO string.
+ */
+type Timestamp = ColumnType<string, string | undefined, string>;
+type Json = ColumnType<unknown, string | null, string | null>;
+
+export interface BusinessesTable {
+  id: string;
+  name: string;
+  country: string;
+  state: string | null;
+  currency: string;
+  gstin: string | null;
+  invoice_prefix: Generated<string>;
+  number_padding: Generated<number>;
+  number_reset: Generated<'never' | 'fiscal_year'>;
+  fiscal_year_start_month: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PrincipalsTable {
+  id: string;
+  name: string;
+  type: 'admin' | 'api';
+  created_at: Timestamp;
+}
+
+export interface MembershipsTable {
+  business_id: string;
+  principal_id: string;
+  created_at: Timestamp;
+}
+
+export interface TokensTable {
+  id: string;
+  principal_id: string;
+  name: string;
+  prefix: string;
+  hash: Uint8Array;
+  scopes: string[];
+  created_at: Timestamp;
+  revoked_at: string | null;
+}
+
+export interface PartyTable {
+  business_id: string;
+  id: string;
+  name: string;
+  email: string | null;
+  currency: string | null;
+  billing_address: Json;
+  state: string | null;
+  gstin: string | null;
+  payment_terms_days: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ItemsTable {
+  business_id: string;
+  id: string;
+  name: string;
+  description: string | null;
+  unit_price: number;
+  currency: string | null;
+  tax_rate: string;
+  hsn_code: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  business_id: string;
+  principal_id: string;
+  key: string;
+  fingerprint: string;
+  status_code: number;
+  content_type: string;
+  body: string;
+  created_at: Timestamp;
+  expires_at: string;
+}
+
+export type InvoiceKind = 'invoice' | 'bill';
+
+export interface InvoicesTable {
+  business_id: string;
+  id: string;
+  kind: InvoiceKind;
+  status: string;
+  customer_id: string | null;
+  vendor_id: string | null;
+  party_name: string;
+  party_email: string | null;
+  number: string | null;
+  bill_number: string | null;
+  currency: string;
+  date: string;
+  due_date: string;
+  place_of_supply: string | null;
+  tax_regime: 'intra' | 'inter' | 'simple';
+  description: string | null;
+  reference: string | null;
+  subtotal: number;
+  discount_total: number;
+  cgst: number;
+  sgst: number;
+  igst: number;
+  tax: number;
+  tax_total: number;
+  total: number;
+  total_paid: Generated<number>;
+  hosted_token: string;
+  order_id: string | null;
+  import_id: string | null;
+  entity_id: string | null;
+  stripe_invoice_id: string | null;
+  recurring_template_id: string | null;
+  delivered: Generated<boolean>;
+  delivered_on: string | null;
+  paid_on: string | null;
+  finalized_at: string | null;
+  voided_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InvoiceLinesTable {
+  business_id: string;
+  invoice_id: string;
+  id: string;
+  position: number;
+  item_id: string | null;
+  name: string;
+  description: string | null;
+  hsn_code: string | null;
+  quantity: string;
+  unit_price: number;
+  discount_percent: string | null;
+  discount_amount: number | null;
+  tax_rate: string;
+  amount: number;
+  discount: number;
+  taxable: number;
+  cgst: number;
+  sgst: number;
+  igst: number;
+  tax: number;
+  tax_total: number;
+  total: number;
+}
+
+export interface NumberSeriesTable {
+  business_id: string;
+  series: string;
+  period: string;
+  last_value: number;
+}
+
+export interface AccountsTable {
+  business_id: string;
+  code: string;
+  name: string;
+  type: 'asset' | 'liability' | 'revenue' | 'expense';
+}
+
+export interface JournalEntriesTable {
+  business_id: string;
+  id: string;
+  invoice_id: string | null;
+  kind: string;
+  memo: string;
+  date: string;
+  created_at: string;
+}
+
+export interface JournalLinesTable {
+  business_id: string;
+  entry_id: string;
+  line_no: number;
+  account_code: string;
+  debit: number;
+  credit: number;
+}
+
+export interface PaymentsTable {
+  business_id: string;
+  id: string;
+  invoice_id: string;
+  amount: number;
+  paid_on: string;
+  source: 'manual' | 'stripe';
+  reference: string | null;
+  journal_entry_id: string;
+  created_at: string;
+}
+
+export interface EventsTable {
+  business_id: string;
+  id: string;
+  type: string;
+  payload: Json;
+  created_at: string;
+}
+
+export interface DB {
+  businesses: BusinessesTable;
+  principals: PrincipalsTable;
+  memberships: MembershipsTable;
+  tokens: TokensTable;
+  customers: PartyTable;
+  vendors: PartyTable;
+  items: ItemsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  invoices: InvoicesTable;
+  invoice_lines: InvoiceLinesTable;
+  number_series: NumberSeriesTable;
+  accounts: AccountsTable;
+  journal_entries: JournalEntriesTable;
+  journal_lines: JournalLinesTable;
+  payments: PaymentsTable;
+  events: EventsTable;
+}
+
+export type Business = Selectable<BusinessesTable>;
+export type InvoiceRow = Selectable<InvoicesTable>;
+export type NewInvoiceRow = Insertable<InvoicesTable>;
+export type InvoiceLineRow = Selectable<InvoiceLinesTable>;

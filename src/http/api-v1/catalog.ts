@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import { type TSchema, Type } from 'typebox';
+import type { Scope } from '../../modules/auth/scopes.ts';
+import { itemColumns, itemToWire, partyColumns, partyToWire } from '../../modules/catalog/inputs.ts';
+import {
+  type AnyRow,
+  type CatalogTable,
+  deleteRecord,
+  getRecord,
+  insertRecord,
+  listRecords,
+  updateRecord,
+} from '../../modules/catalog/records.ts';
+import { businessOf } from '../auth.ts';
+import { contextOf, respond } from '../respond.ts';
+import { errorResponses, IdParams, ListQuery, PageOf } from '../schemas.ts';
+import { Item, ItemCreate, ItemUpdate, Party, PartyCreate, PartyUpdate } from './catalog-schemas.ts';
+import { formatNative } from './format.ts';
+
+interface CatalogResource {
+  path: string;
+  table: CatalogTable;
+  tag: string;
+  create: TSchema;
+  update: TSchema;
+  response: TSchema;
+  columns: (input: Record<string, unknown>) => Record<string, unknown>;
+  toWire: (row: AnyRow) => unknown;
+}
+
+const RESOURCES: CatalogResource[] = [
+  { path: '/customers', table: 'customers', tag: 'customers', create: PartyCreate, update: PartyUpdate, response: Party, columns: partyColumns, toWire: partyToWire },
+  { path: '/vendors', table: 'vendors', tag: 'vendors', create: PartyCreate, update: PartyUpdate, response: Party, columns: partyColumns, toWire: partyToWire },
+  { path: '/items', table: 'items', tag: 'items', create: ItemCreate, update: ItemUpdate, response: Item, columns: itemColumns, toWire: itemToWire },
+];
+
+const scope = (resource: CatalogResource, action: 'CREATE' | 'READ' | 'UPDATE' | 'DELETE') => `${resource.table}.${action}` as Scope;
+
+type Params = { id: string };
+type Query = { limit: number; cursor?: string; include_total: boolean };
+
+function registerResource(app: FastifyInstance, r: CatalogResource): void {
+  const tags = [r.tag];
+  app.post(
+    r.path,
+    { config: { scope: scope(r, 'CREATE') }, schema: { tags, body: r.create, response: { 201: r.response, ...errorResponses(400, 401, 403, 409, 422) } } },
+    (request, reply) =>
+      respond(request, reply, { status: 201, format: formatNative, body: r.toWire }, (ctx) =>
+        insertRecord(ctx, r.table, r.columns(request.body as Record<string, unknown>)),
+      ),
+  );
+  app.get(
+    r.path,
+    { config: { scope: scope(r, 'READ') }, schema: { tags, querystring: ListQuery, response: { 200: PageOf(r.response), ...errorResponses(401, 403, 422) } } },
+    async (request) => {
+      const query = request.query as Query;
+      const page = await listRecords(request.server.deps.db, businessOf(request).businessId, r.table, {
+        limit: query.limit,
+        cursor: query.cursor,
+        includeTotal: query.include_total,
+      });
+      return { ...page, items: page.items.map(r.toWire) };
+    },
+  );
+  app.get(
+    `${r.path}/:id`,
+    { config: { scope: scope(r, 'READ') }, schema: { tags, params: IdParams, response: { 200: r.response, ...errorResponses(401, 403, 404) } } },
+    async (request) => r.toWire(await getRecord(request.server.deps.db, businessOf(request).businessId, r.table, (request.params as Params).id)),
+  );
+  for (const method of ['PATCH', 'PUT'] as const) {
+    app.route({
+      method,
+      url: `${r.path}/:id`,
+      config: { scope: scope(r, 'UPDATE') },
+      schema: { tags, params: IdParams, body: r.update, response: { 200: r.response, ...errorResponses(401, 403, 404, 422) } },
+      handler: async (request) => {
+        const row = await updateRecord(contextOf(request), r.table, (request.params as Params).id, r.columns(request.body as Record<string, unknown>));
+        return r.toWire(row);
+      },
+    });
+  }
+  app.delete(
+    `${r.path}/:id`,
+    { config: { scope: scope(r, 'DELETE') }, schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } } },
+    async (request, reply) => {
+      await deleteRecord(contextOf(request), r.table, (request.params as Params).id);
+      return reply.code(204).send();
+    },
+  );
+}
+
+export function registerCatalogRoutes(app: FastifyInstance): void {
+  for (const resource of RESOURCES) registerResource(app, resource);
+}

@@ -1,0 +1,12 @@
+import type { FastifyInstance } from 'fastify';
+import { installErrorFormat } from '../errors.ts';
+import { registerBusinessRoutes } from './businesses.ts';
+import { registerCatalogRoutes } from './catalog.ts';
+import { formatNative } from './format.ts';
+
+/** The native API under /api/v1 (FastAPI-style conventions, DayZero seeds 001/002/004). */
+export async function apiV1(app: FastifyInstance): Promise<void> {
+  installErrorFormat(app, formatNative);
+  registerBusinessRoutes(app);
+  registerCatalogRoutes(app);
+}

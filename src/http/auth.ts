@@ -1,0 +1,80 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { findGrant, secretsEqual } from '../modules/auth/tokens.ts';
+import { hasScope, type Scope } from '../modules/auth/scopes.ts';
+import type { Db, Principal } from '../modules/context.ts';
+import { RequestError } from './problem.ts';
+
+export interface AuthInfo {
+  principal: Principal;
+  /** Undefined only for admin-token requests, which act outside any business. */
+  businessId: string | undefined;
+  scopes: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** 'token' (default): a personal access token with `scope`; 'admin': BILLOW_ADMIN_TOKEN; 'none': public. */
+    auth?: 'token' | 'admin' | 'none';
+    scope?: Scope;
+  }
+  interface FastifyRequest {
+    auth: AuthInfo | undefined;
+  }
+}
+
+const ADMIN_PRINCIPAL: Principal = { id: 'admin', name: 'Billow admin', type: 'admin' };
+
+/** The token from `Authorization: Bearer …` or the `accessToken` header (seeds/003). */
+export function presentedToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization ?? request.headers.accesstoken;
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  const match = /^\s*(?:Bearer\s+)?(\S+)\s*$/i.exec(value);
+  return match?.[1];
+}
+
+const unauthorized = () => new RequestError(401, 'auth.unauthenticated', 'Invalid or missing access token');
+const forbidden = (message: string) => new RequestError(403, 'auth.forbidden', message);
+
+function chooseBusiness(request: FastifyRequest, reachable: string[]): string {
+  const header = request.headers['x-business-id'];
+  const asked = Array.isArray(header) ? header[0] : header;
+  if (asked !== undefined) {
+    if (!reachable.includes(asked)) throw forbidden('Unknown or unreachable business.');
+    return asked;
+  }
+  if (reachable.length === 1 && reachable[0]) return reachable[0];
+  throw forbidden('Header x-business-id is required: this token reaches several businesses.');
+}
+
+async function authenticate(request: FastifyRequest, db: Db, adminToken: string | undefined): Promise<AuthInfo | undefined> {
+  const mode = request.routeOptions.config.auth ?? 'token';
+  // The docs UI is public; its routes come from a plugin, so they are recognised by path.
+  if (mode === 'none' || request.is404 || request.routeOptions.url?.startsWith('/docs')) return undefined;
+  const token = presentedToken(request);
+  if (!token) throw unauthorized();
+  if (mode === 'admin') {
+    if (!adminToken || !secretsEqual(token, adminToken)) throw unauthorized();
+    return { principal: ADMIN_PRINCIPAL, businessId: undefined, scopes: ['*'] };
+  }
+  const grant = await findGrant(db, token);
+  if (!grant) throw unauthorized();
+  const businessId = chooseBusiness(request, grant.businessIds);
+  const scope = request.routeOptions.config.scope;
+  if (scope && !hasScope(grant.scopes, scope)) throw forbidden(`This token lacks the scope ${scope}.`);
+  return { principal: grant.principal, businessId, scopes: grant.scopes };
+}
+
+export function registerAuth(app: FastifyInstance, db: Db, adminToken: string | undefined): void {
+  app.decorateRequest('auth', undefined);
+  app.addHook('onRequest', async (request) => {
+    request.auth = await authenticate(request, db, adminToken);
+  });
+}
+
+/** The business of an authenticated tenant request (routes with auth 'token'). */
+export function businessOf(request: FastifyRequest): { businessId: string; principal: Principal } {
+  const auth = request.auth;
+  if (!auth?.businessId) throw new Error('route requires a business-scoped token');
+  return { businessId: auth.businessId, principal: auth.principal };
+}

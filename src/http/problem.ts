@@ -1,0 +1,191 @@
+import type { ErrorObject } from 'ajv';
+import { DomainError } from '../domain/errors.ts';
+
+/** An error raised at the HTTP edge (authentication, limits) rather than by a use case. */
+export class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}
+
+export type Loc = (string | number)[];
+
+/** One validation failure, FastAPI-style. */
+export interface Issue {
+  loc: Loc;
+  msg: string;
+  type: string;
+}
+
+/**
+ * Every error, whatever raised it, normalized once; each surface formats a Problem into its
+ * own wire dialect.
+ */
+export interface Problem {
+  status: number;
+  code: string;
+  message: string;
+  /** Dotted field path, `line_items[0].item_id`; absent for request-wide problems. */
+  field?: string | undefined;
+  issues?: Issue[] | undefined;
+  headers?: Record<string, string> | undefined;
+}
+
+const LOC_ROOT: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+
+/** `line_items[0].item_id` ⇄ `['line_items', 0, 'item_id']` */
+export function fieldToPath(field: string): Loc {
+  const path: Loc = [];
+  for (const part of field.split('.')) {
+    const match = /^([^[]*)((\[\d+\])*)$/.exec(part);
+    if (!match) {
+      path.push(part);
+      continue;
+    }
+    if (match[1]) path.push(match[1]);
+    for (const index of (match[2] ?? '').matchAll(/\[(\d+)\]/g)) path.push(Number(index[1]));
+  }
+  return path;
+}
+
+export function pathToField(path: Loc): string {
+  return path.reduce<string>(
+    (field, part) => (typeof part === 'number' ? `${field}[${part}]` : field ? `${field}.${part}` : part),
+    '',
+  );
+}
+
+function ajvPath(error: ErrorObject): Loc {
+  const parts: Loc = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') parts.push(String(params.missingProperty));
+  if (error.keyword === 'additionalProperties') parts.push(String(params.additionalProperty));
+  return parts;
+}
+
+function ajvType(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return 'missing';
+    case 'additionalProperties':
+      return 'extra_forbidden';
+    case 'type':
+      return `${String(params.type).split(',')[0]}_type`;
+    case 'maxLength':
+      return 'string_too_long';
+    case 'minLength':
+      return 'string_too_short';
+    case 'pattern':
+      return 'string_pattern_mismatch';
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return 'less_than_equal';
+    case 'minimum':
+    case 'exclusiveMinimum':
+      return 'greater_than_equal';
+    case 'maxItems':
+      return 'too_long';
+    case 'minItems':
+      return 'too_short';
+    default:
+      return error.keyword;
+  }
+}
+
+function ajvMessage(error: ErrorObject): string {
+  if (error.keyword === 'required') return 'Field required';
+  if (error.keyword === 'additionalProperties') {
+    return `Extra inputs are not permitted: '${String((error.params as Record<string, unknown>).additionalProperty)}'`;
+  }
+  return `Input ${error.message ?? 'is invalid'}`;
+}
+
+const isNullBranch = (e: ErrorObject) => e.keyword === 'type' && (e.params as { type?: unknown }).type === 'null';
+
+/** Ajv reports every branch of an anyOf; keep the most specific failures. */
+function relevant(errors: ErrorObject[]): ErrorObject[] {
+  const structural = new Set(['anyOf', 'oneOf', 'if']);
+  const paths = new Set(errors.filter((e) => !structural.has(e.keyword) && !isNullBranch(e)).map((e) => e.instancePath));
+  // A nullable field that got the wrong type also "must be null": that branch is noise.
+  const kept = errors.filter((e) => !structural.has(e.keyword) && !(isNullBranch(e) && paths.has(e.instancePath)));
+  const seen = new Set<string>();
+  return (kept.length > 0 ? kept : errors).filter((e) => {
+    const id = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+export function issuesFromAjv(errors: ErrorObject[], root?: string): Issue[] {
+  return relevant(errors).map((error) => ({
+    loc: root ? [root, ...ajvPath(error)] : ajvPath(error),
+    msg: ajvMessage(error),
+    type: ajvType(error),
+  }));
+}
+
+export function problemFromIssues(issues: Issue[], skipRoot: boolean): Problem {
+  const first = issues[0];
+  const path = first ? (skipRoot ? first.loc.slice(1) : first.loc) : [];
+  const field = pathToField(path);
+  return {
+    status: 422,
+    code: first?.type === 'missing' ? 'validation.required' : 'validation.invalid',
+    message: first ? `${field ? `${field}: ` : ''}${first.msg}` : 'Invalid request.',
+    field: field || undefined,
+    issues,
+  };
+}
+
+interface FastifyishError {
+  code?: string;
+  statusCode?: number;
+  message?: string;
+  validation?: ErrorObject[];
+  validationContext?: string;
+}
+
+const FASTIFY_CODES: Record<string, { status: number; code: string; message?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'request.malformed_json', message: 'Malformed JSON in request body.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'request.malformed_json', message: 'Request body is empty but Content-Type is application/json.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'request.too_large', message: 'Request body is too large.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'request.unsupported_media_type' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'request.invalid' },
+  FST_ERR_NOT_FOUND: { status: 404, code: 'not_found.route' },
+};
+
+export function toProblem(error: unknown): Problem {
+  if (error instanceof DomainError) {
+    if (error.status === 422) {
+      const loc: Loc = ['body', ...(error.field ? fieldToPath(error.field) : [])];
+      return { status: 422, code: error.code, message: error.message, field: error.field, issues: [{ loc, msg: error.message, type: error.code }] };
+    }
+    return { status: error.status, code: error.code, message: error.message, field: error.field };
+  }
+  if (error instanceof RequestError) {
+    return { status: error.status, code: error.code, message: error.message, headers: error.headers };
+  }
+  const e = (error ?? {}) as FastifyishError;
+  if (Array.isArray(e.validation)) {
+    const root = LOC_ROOT[e.validationContext ?? 'body'] ?? 'body';
+    return problemFromIssues(issuesFromAjv(e.validation, root), true);
+  }
+  const known = e.code ? FASTIFY_CODES[e.code] : undefined;
+  if (known) return { status: known.status, code: known.code, message: known.message ?? e.message ?? 'Bad request.' };
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return { status: e.statusCode, code: 'request.invalid', message: e.message ?? 'Bad request.' };
+  }
+  return { status: 500, code: 'internal', message: 'Internal server error.' };
+}

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../domain/errors.ts';
+import type { Context, TransactionHooks, Tx } from '../modules/context.ts';
+import {
+  findStoredResponse,
+  type IdempotencyScope,
+  type StoredResponse,
+  storeResponse,
+  tryLockKey,
+} from '../modules/idempotency/repository.ts';
+import { JSON_TYPE, type ProblemFormatter, sendProblem } from './errors.ts';
+import { RequestError, toProblem } from './problem.ts';
+
+export type { ProblemFormatter } from './errors.ts';
+
+export interface Deps {
+  db: Context['db'];
+  clock: () => Date;
+  idempotencyTtlSeconds: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: Deps;
+  }
+}
+
+/** Keys being processed by this process (PGlite is one session, so advisory locks cannot see them). */
+const inFlight = new Set<string>();
+
+class Replay extends Error {
+  constructor(readonly stored: StoredResponse) {
+    super('replay');
+  }
+}
+
+const inFlightError = () =>
+  new DomainError('conflict.in_flight', 'A request with this Idempotency-Key is still being processed.');
+
+function idempotencyKey(request: FastifyRequest): string | undefined {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  const key = Array.isArray(header) ? header.join(',') : header;
+  if (!/^[\x20-\x7e]{1,255}$/.test(key)) {
+    throw new RequestError(400, 'idempotency.invalid_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
+  }
+  return key;
+}
+
+function fingerprint(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .digest('hex');
+}
+
+export function contextOf(request: FastifyRequest): Context {
+  const { db, clock } = request.server.deps;
+  const auth = request.auth;
+  return { db, clock, businessId: auth?.businessId ?? '', principal: auth?.principal ?? { id: 'anonymous', name: 'anonymous', type: 'api' } };
+}
+
+function replay(reply: FastifyReply, stored: StoredResponse, expected: string) {
+  if (stored.fingerprint !== expected) {
+    throw new DomainError('idempotency.mismatch', 'This Idempotency-Key was used with a different request.');
+  }
+  return reply.code(stored.statusCode).header('idempotent-replayed', 'true').type(stored.contentType).send(stored.body);
+}
+
+export interface RespondOptions<T> {
+  status: number;
+  format: ProblemFormatter;
+  /** Maps the use case result to the response body (serialized through the route's schema). */
+  body: (result: T) => unknown;
+}
+
+/**
+ * Runs a write use case for a POST and sends its response. With an Idempotency-Key the
+ * serialized response is stored inside the use case's own transaction, so the record
+ * commits exactly when the effects it describes commit (SPEC §5).
+ */
+export async function respond<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: RespondOptions<T>,
+  run: (ctx: Context) => Promise<T>,
+): Promise<FastifyReply> {
+  const ctx = contextOf(request);
+  const serialize = (result: T) => {
+    reply.code(options.status);
+    return reply.serialize(options.body(result)) as string;
+  };
+  const key = idempotencyKey(request);
+  if (key === undefined) {
+    const payload = serialize(await run(ctx));
+    return reply.type(JSON_TYPE).send(payload);
+  }
+
+  const scope: IdempotencyScope = { businessId: request.auth?.businessId ?? '*', principalId: ctx.principal.id, key };
+  const expected = fingerprint(request);
+  const stored = await findStoredResponse(ctx.db, scope);
+  if (stored) return replay(reply, stored, expected);
+  const flightId = JSON.stringify(scope);
+  if (inFlight.has(flightId)) throw inFlightError();
+  inFlight.add(flightId);
+  try {
+    return await runRecorded(reply, ctx, options, run, { scope, expected, serialize });
+  } catch (error) {
+    if (error instanceof Replay) return replay(reply, error.stored, expected);
+    if (error instanceof DomainError && error.code === 'conflict.in_flight') throw error;
+    const problem = toProblem(error);
+    if (problem.status >= 500) throw error;
+    const { status, body } = options.format(problem);
+    const text = JSON.stringify(body);
+    await storeResponse(ctx.db, scope, { fingerprint: expected, statusCode: status, contentType: JSON_TYPE, body: text }, request.server.deps.idempotencyTtlSeconds);
+    return sendProblem(reply, options.format, problem);
+  } finally {
+    inFlight.delete(flightId);
+  }
+}
+
+async function runRecorded<T>(
+  reply: FastifyReply,
+  ctx: Context,
+  options: RespondOptions<T>,
+  run: (ctx: Context) => Promise<T>,
+  record: { scope: IdempotencyScope; expected: string; serialize: (result: T) => string },
+): Promise<FastifyReply> {
+  let payload: string | undefined;
+  const ttl = reply.server.deps.idempotencyTtlSeconds;
+  const hooks: TransactionHooks = {
+    begin: async (tx: Tx) => {
+      if (!(await tryLockKey(tx, record.scope))) throw inFlightError();
+      const committed = await findStoredResponse(tx, record.scope);
+      if (committed) throw new Replay(committed);
+    },
+    seal: async (tx: Tx, result: unknown) => {
+      payload = record.serialize(result as T);
+      const response = { fingerprint: record.expected, statusCode: options.status, contentType: JSON_TYPE, body: payload };
+      await storeResponse(tx, record.scope, response, ttl);
+    },
+  };
+  await run({ ...ctx, hooks });
+  if (payload === undefined) throw new Error('write use case finished without sealing its transaction');
+  return reply.type(JSON_TYPE).send(payload);
+}

@@ -1,0 +1,54 @@
+import { type TSchema, Type } from 'typebox';
+
+/** Shared wire schemas. Every object schema is closed: unknown fields are rejected. */
+export const Closed = <T extends Parameters<typeof Type.Object>[0]>(properties: T, options: object = {}) =>
+  Type.Object(properties, { additionalProperties: false, ...options });
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const ClientId = Type.String({
+  pattern: '^[A-Za-z0-9_-]{1,64}$',
+  description: "Client-chosen id: 1–64 of [A-Za-z0-9_-], e.g. 'ct_acme'. Omit for a UUIDv7.",
+});
+export const Id = Type.String({ minLength: 1, maxLength: 64 });
+export const IdParams = Closed({ id: Id });
+
+export const CurrencyCode = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, e.g. INR, USD.' });
+export const StateCode = Type.String({ pattern: '^[A-Z]{2}-[A-Z0-9]{1,3}$', description: 'ISO 3166-2 code, e.g. IN-MH.' });
+export const Gstin = Type.String({ pattern: '^[0-9]{2}[A-Z0-9]{13}$', description: '15-character GSTIN.' });
+export const MinorUnits = Type.Integer({ minimum: 0, maximum: 1e15, description: 'Integer minor units (cents, paise).' });
+export const SignedMinorUnits = Type.Integer({ minimum: -1e15, maximum: 1e15 });
+export const Percent = Type.Union([Type.Number({ minimum: 0, maximum: 100 }), Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,4})?$' })], {
+  description: 'Percent with up to 4 decimals, e.g. 18 or "12.5".',
+});
+export const DateString = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+export const Timestamp = Type.String({ format: 'date-time' });
+export const Text = (maxLength: number) => Type.String({ maxLength });
+
+export const ListQuery = Closed({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  include_total: Type.Optional(Type.Boolean({ default: false })),
+});
+
+export const PageOf = <T extends TSchema>(item: T) =>
+  Type.Object({
+    items: Type.Array(item),
+    total: Nullable(Type.Integer()),
+    limit: Type.Integer(),
+    next_cursor: Nullable(Type.String()),
+    prev_cursor: Nullable(Type.String()),
+    has_next: Type.Boolean(),
+    has_prev: Type.Boolean(),
+  });
+
+export const ValidationErrorBody = Type.Object({
+  detail: Type.Array(
+    Type.Object({ loc: Type.Array(Type.Union([Type.String(), Type.Integer()])), msg: Type.String(), type: Type.String() }),
+  ),
+});
+export const MessageErrorBody = Type.Object({ detail: Type.String() });
+
+/** The documented error responses of a native route. */
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, s === 422 ? ValidationErrorBody : MessageErrorBody]));

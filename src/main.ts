@@ -1,0 +1,14 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { printBanner, startServer, stopOnSignals } from './server.ts';
+
+try {
+  const server = await startServer(loadConfig());
+  printBanner(server);
+  stopOnSignals(server);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,102 @@
+import { uuidv7 } from 'uuidv7';
+import { isCurrency } from '../../domain/currency.ts';
+import { invalid, required } from '../../domain/errors.ts';
+import { CHART_OF_ACCOUNTS } from '../../domain/ledger.ts';
+import { isValidPrefix } from '../../domain/numbering.ts';
+import { isPlaceOfSupply } from '../../domain/tax.ts';
+import type { Business } from '../../db/schema.ts';
+import { createPrincipal, grantMembership, issueToken } from '../auth/tokens.ts';
+import type { Db, Tx } from '../context.ts';
+
+export interface NewBusiness {
+  id?: string | undefined;
+  name: string;
+  country: string;
+  state?: string | null | undefined;
+  currency: string;
+  gstin?: string | null | undefined;
+  invoice_prefix?: string | undefined;
+  number_padding?: number | undefined;
+  number_reset?: 'never' | 'fiscal_year' | undefined;
+}
+
+function validate(input: NewBusiness): void {
+  if (!/^[A-Z]{2}$/.test(input.country)) throw invalid('country must be an ISO 3166-1 alpha-2 code such as IN or US.', 'country');
+  if (!isCurrency(input.currency)) throw invalid(`Unknown currency '${input.currency}'.`, 'currency');
+  if (input.country === 'IN') {
+    if (!input.state) throw required('state');
+    if (!isPlaceOfSupply(input.state)) throw invalid(`Unknown Indian state code '${input.state}'.`, 'state');
+  }
+  const prefix = input.invoice_prefix ?? 'INV-';
+  if (!isValidPrefix(prefix)) throw invalid('invoice_prefix may contain only letters, digits, / and -.', 'invoice_prefix');
+  // GST caps invoice numbers at 16 characters; leave room for the counter (and a fiscal year).
+  const room = 16 - (input.number_padding ?? 5) - (input.number_reset === 'fiscal_year' ? 5 : 0);
+  if (prefix.length > room) throw invalid(`invoice_prefix is too long: numbers must fit in 16 characters.`, 'invoice_prefix');
+}
+
+async function insertBusiness(tx: Tx, input: NewBusiness, now: string): Promise<Business> {
+  const business = await tx
+    .insertInto('businesses')
+    .values({
+      id: input.id ?? uuidv7(),
+      name: input.name,
+      country: input.country,
+      state: input.state ?? null,
+      currency: input.currency,
+      gstin: input.gstin ?? null,
+      ...(input.invoice_prefix !== undefined ? { invoice_prefix: input.invoice_prefix } : {}),
+      ...(input.number_padding !== undefined ? { number_padding: input.number_padding } : {}),
+      ...(input.number_reset !== undefined ? { number_reset: input.number_reset } : {}),
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await tx
+    .insertInto('accounts')
+    .values(CHART_OF_ACCOUNTS.map((a) => ({ business_id: business.id, code: a.code, name: a.name, type: a.type })))
+    .execute();
+  return business;
+}
+
+/**
+ * Creates a tenant with its chart of accounts, an owner principal and a token holding every
+ * scope — one transaction, so a business never exists without its ledger or its owner.
+ */
+export async function createBusiness(
+  db: Db,
+  input: NewBusiness,
+  clock: () => Date,
+  hooks?: { begin(tx: Tx): Promise<void>; seal(tx: Tx, result: unknown): Promise<void> },
+): Promise<{ business: Business; token: string }> {
+  validate(input);
+  return db.transaction().execute(async (tx) => {
+    await hooks?.begin(tx);
+    const business = await insertBusiness(tx, input, clock().toISOString());
+    const owner = await createPrincipal(tx, { name: `${input.name} owner`, type: 'admin' });
+    await grantMembership(tx, business.id, owner.id);
+    const issued = await issueToken(tx, { principalId: owner.id, name: 'owner', scopes: ['*'] });
+    const result = { business, token: issued.token };
+    await hooks?.seal(tx, result);
+    return result;
+  });
+}
+
+/** A new API principal with a token on an existing business (CLI `tokens create`). */
+export async function createApiToken(
+  db: Db,
+  input: { businessId: string; name: string; scopes: string[] },
+): Promise<{ token: string; principalId: string }> {
+  return db.transaction().execute(async (tx) => {
+    const exists = await tx.selectFrom('businesses').select('id').where('id', '=', input.businessId).executeTakeFirst();
+    if (!exists) throw invalid(`Business '${input.businessId}' does not exist.`, 'business');
+    const principal = await createPrincipal(tx, { name: input.name, type: 'api' });
+    await grantMembership(tx, input.businessId, principal.id);
+    const issued = await issueToken(tx, { principalId: principal.id, name: input.name, scopes: input.scopes });
+    return { token: issued.token, principalId: principal.id };
+  });
+}
+
+export async function getBusiness(db: Db | Tx, businessId: string): Promise<Business> {
+  return db.selectFrom('businesses').selectAll().where('id', '=', businessId).executeTakeFirstOrThrow();
+}

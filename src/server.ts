@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import type { Config } from './config.ts';
+import { type Database, openDatabase } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { type Credentials, ensureDemo } from './modules/businesses/seed-demo.ts';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  database: Database;
+  url: string;
+  credentials: Credentials | undefined;
+  stop(): Promise<void>;
+}
+
+/** start-up: config → database → migrations → demo seed → listen. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  await migrate(database);
+  const clock = () => new Date();
+  const credentials = config.seedDemo ? await ensureDemo(database.db, config.dataDir, clock) : undefined;
+  const app = await buildApp({ db: database.db, config, clock, logger: { level: config.logLevel } });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= app.close().then(() => database.close());
+    return stopping;
+  };
+  return { app, database, url, credentials, stop };
+}
+
+export function printBanner(server: RunningServer): void {
+  const lines = [`Billow is listening on ${server.url}`, `API docs: ${server.url}/docs`];
+  if (server.credentials) {
+    lines.push(
+      `Demo business id: ${server.credentials.business_id}`,
+      `Demo token (every scope): ${server.credentials.token}`,
+      `Try: curl -H "Authorization: Bearer ${server.credentials.token}" ${server.url}/api/v1/customers`,
+    );
+  }
+  process.stdout.write(`\n${lines.join('\n')}\n\n`);
+}
+
+export function stopOnSignals(server: RunningServer): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      server.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}

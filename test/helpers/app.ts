@@ -1,0 +1,54 @@
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { type Database, openDatabase } from '../../src/db/database.ts';
+import { migrate } from '../../src/db/migrate.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestEnv {
+  app: FastifyInstance;
+  database: Database;
+  config: Config;
+}
+
+/** Test configuration: the real defaults, with the rate limiter off unless a test asks. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({ BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0', WEBHOOK_ALLOW_PRIVATE: 'true' }),
+    databaseUrl: process.env.DATABASE_URL || 'memory://',
+    ...overrides,
+  };
+}
+
+let shared: Promise<Database> | undefined;
+
+/** One database per test worker (PGlite in memory, or the PostgreSQL of DATABASE_URL). */
+export function sharedDatabase(): Promise<Database> {
+  shared ??= (async () => {
+    const config = testConfig();
+    const database = await openDatabase({ url: config.databaseUrl, dataDir: '' });
+    await migrate(database);
+    return database;
+  })();
+  return shared;
+}
+
+/** A fresh app over the worker's shared database; tests isolate themselves by business. */
+export async function testApp(overrides: Partial<Config> = {}): Promise<TestEnv> {
+  const database = await sharedDatabase();
+  const config = testConfig(overrides);
+  const app = await buildApp({ db: database.db, config });
+  await app.ready();
+  return { app, database, config };
+}
+
+export type Json = any;
+
+export interface Response extends LightMyRequestResponse {
+  body: string;
+}
+
+export async function inject(app: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {
+  return app.inject(options);
+}
