@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import type { Config } from './config.ts';
 import { apiV1 } from './http/api-v1/index.ts';
 import { formatNative } from './http/api-v1/format.ts';
+import { bulkSurface } from './http/bulk/index.ts';
 import { presentedToken, registerAuth } from './http/auth.ts';
 import { installErrorFormat } from './http/errors.ts';
 import { RequestError } from './http/problem.ts';
@@ -70,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler);
-  const fastifyDeps: Deps = { db: deps.db, clock: deps.clock ?? (() => new Date()), idempotencyTtlSeconds: config.idempotencyTtlSeconds };
+  const fastifyDeps: Deps = { db: deps.db, clock: deps.clock ?? (() => new Date()), config };
   app.decorate('deps', fastifyDeps);
   installErrorFormat(app, formatNative);
   app.setNotFoundHandler((request) => {
@@ -81,5 +82,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuth(app, deps.db, config.adminToken);
   registerMeta(app);
   await app.register(apiV1, { prefix: '/api/v1' });
+  await app.register(bulkSurface);
   return app;
 }

@@ -174,6 +174,7 @@ export interface JournalEntriesTable {
   invoice_id: string | null;
   kind: string;
   memo: string;
+  currency: string;
   date: string;
   created_at: string;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Context, TransactionHooks, Tx } from '../modules/context.ts';
 import {
@@ -17,7 +18,7 @@ export type { ProblemFormatter } from './errors.ts';
 export interface Deps {
   db: Context['db'];
   clock: () => Date;
-  idempotencyTtlSeconds: number;
+  config: Config;
 }
 
 declare module 'fastify' {
@@ -112,7 +113,7 @@ export async function respond<T>(
     if (problem.status >= 500) throw error;
     const { status, body } = options.format(problem);
     const text = JSON.stringify(body);
-    await storeResponse(ctx.db, scope, { fingerprint: expected, statusCode: status, contentType: JSON_TYPE, body: text }, request.server.deps.idempotencyTtlSeconds);
+    await storeResponse(ctx.db, scope, { fingerprint: expected, statusCode: status, contentType: JSON_TYPE, body: text }, request.server.deps.config.idempotencyTtlSeconds);
     return sendProblem(reply, options.format, problem);
   } finally {
     inFlight.delete(flightId);
@@ -127,7 +128,7 @@ async function runRecorded<T>(
   record: { scope: IdempotencyScope; expected: string; serialize: (result: T) => string },
 ): Promise<FastifyReply> {
   let payload: string | undefined;
-  const ttl = reply.server.deps.idempotencyTtlSeconds;
+  const ttl = reply.server.deps.config.idempotencyTtlSeconds;
   const hooks: TransactionHooks = {
     begin: async (tx: Tx) => {
       if (!(await tryLockKey(tx, record.scope))) throw inFlightError();

@@ -111,6 +111,7 @@ create table journal_entries (
   invoice_id text,
   kind text not null,
   memo text not null,
+  currency text not null,
   date date not null,
   created_at timestamptz not null,
   primary key (business_id, id),

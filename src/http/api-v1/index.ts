@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { installErrorFormat } from '../errors.ts';
 import { registerBusinessRoutes } from './businesses.ts';
 import { registerCatalogRoutes } from './catalog.ts';
+import { registerDocumentRoutes } from './documents.ts';
+import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
 
 /** The native API under /api/v1 (FastAPI-style conventions, DayZero seeds 001/002/004). */
@@ -9,4 +11,6 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   installErrorFormat(app, formatNative);
   registerBusinessRoutes(app);
   registerCatalogRoutes(app);
+  registerDocumentRoutes(app);
+  registerReportRoutes(app);
 }

@@ -31,7 +31,7 @@ export async function findStoredResponse(db: Db | Tx, scope: IdempotencyScope): 
  * request with this key is still in flight.
  */
 export async function tryLockKey(tx: Tx, scope: IdempotencyScope): Promise<boolean> {
-  const lockName = `${scope.businessId}\u0000${scope.principalId}\u0000${scope.key}`;
+  const lockName = JSON.stringify([scope.businessId, scope.principalId, scope.key]);
   const result = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtextextended(${lockName}, 0)) as locked`.execute(tx);
   return result.rows[0]?.locked === true;
 }

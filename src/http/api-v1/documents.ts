@@ -1,0 +1,105 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { InvoiceKind } from '../../db/schema.ts';
+import type { Scope } from '../../modules/auth/scopes.ts';
+import { createDocument } from '../../modules/invoicing/create-documents.ts';
+import { finalizeDocument } from '../../modules/invoicing/finalize-document.ts';
+import { getDocument, listDocuments } from '../../modules/invoicing/read.ts';
+import { type PaymentInput as PaymentBody, recordPayment } from '../../modules/invoicing/record-payment.ts';
+import type { DocumentInput } from '../../modules/invoicing/types.ts';
+import { voidDocument } from '../../modules/invoicing/void-document.ts';
+import { businessOf } from '../auth.ts';
+import { BillInput, BillResponse, InvoiceInput, InvoiceResponse, PaymentInput } from '../document-schemas.ts';
+import { respond } from '../respond.ts';
+import { Closed, errorResponses, IdParams, ListQuery, PageOf, Timestamp } from '../schemas.ts';
+import { formatNative } from './format.ts';
+
+interface DocumentResource {
+  kind: InvoiceKind;
+  path: string;
+  resource: 'invoices' | 'bills';
+  input: typeof InvoiceInput | typeof BillInput;
+  response: typeof InvoiceResponse | typeof BillResponse;
+  partyFilter: 'customer_id' | 'vendor_id';
+  /** The transition that approves a draft; the other word is accepted as an alias. */
+  approve: 'finalize' | 'approve';
+}
+
+const RESOURCES: DocumentResource[] = [
+  { kind: 'invoice', path: '/invoices', resource: 'invoices', input: InvoiceInput, response: InvoiceResponse, partyFilter: 'customer_id', approve: 'finalize' },
+  { kind: 'bill', path: '/bills', resource: 'bills', input: BillInput, response: BillResponse, partyFilter: 'vendor_id', approve: 'approve' },
+];
+
+const listQuery = (partyFilter: string) =>
+  Closed({
+    ...ListQuery.properties,
+    status: Type.Optional(Type.Union(['draft', 'open', 'partially_paid', 'manual_paid', 'stripe_paid', 'void'].map((s) => Type.Literal(s)))),
+    [partyFilter]: Type.Optional(Type.String({ maxLength: 64 })),
+    import_id: Type.Optional(Type.String({ maxLength: 64 })),
+    created_from: Type.Optional(Timestamp),
+    created_to: Type.Optional(Timestamp),
+  });
+
+type ListParams = Record<string, string | number | boolean | undefined>;
+
+const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
+
+function registerTransitions(app: FastifyInstance, r: DocumentResource): void {
+  const schema = (body?: object) => ({
+    tags: [r.resource],
+    params: IdParams,
+    ...(body ? { body } : {}),
+    response: { 200: r.response, ...errorResponses(400, 401, 403, 404, 409, 422) },
+  });
+  const config = { scope: `${r.resource}.UPDATE` as Scope };
+  const send = { status: 200, format: formatNative, body: (view: unknown) => view };
+  for (const verb of ['finalize', 'approve']) {
+    app.post(`${r.path}/:id/${verb}`, { config, schema: { ...schema(), hide: verb !== r.approve } }, (request, reply) =>
+      respond(request, reply, send, (ctx) => finalizeDocument(ctx, r.kind, idOf(request))),
+    );
+  }
+  app.post(`${r.path}/:id/void`, { config, schema: schema() }, (request, reply) =>
+    respond(request, reply, send, (ctx) => voidDocument(ctx, r.kind, idOf(request))),
+  );
+  app.post(`${r.path}/:id/payments`, { config, schema: { ...schema(PaymentInput), response: { 201: r.response, ...errorResponses(400, 401, 403, 404, 409, 422) } } }, (request, reply) =>
+    respond(request, reply, { ...send, status: 201 }, (ctx) => recordPayment(ctx, r.kind, idOf(request), request.body as PaymentBody)),
+  );
+}
+
+function registerResource(app: FastifyInstance, r: DocumentResource): void {
+  const tags = [r.resource];
+  app.post(
+    r.path,
+    { config: { scope: `${r.resource}.CREATE` as Scope }, schema: { tags, body: r.input, response: { 201: r.response, ...errorResponses(400, 401, 403, 404, 409, 422) } } },
+    (request, reply) =>
+      respond(request, reply, { status: 201, format: formatNative, body: (view) => view }, (ctx) =>
+        createDocument(ctx, request.body as DocumentInput, { kind: r.kind, maxLineItems: request.server.deps.config.maxLineItems }),
+      ),
+  );
+  app.get(
+    r.path,
+    { config: { scope: `${r.resource}.READ` as Scope }, schema: { tags, querystring: listQuery(r.partyFilter), response: { 200: PageOf(r.response), ...errorResponses(401, 403, 422) } } },
+    async (request) => {
+      const q = request.query as ListParams;
+      const filters = {
+        status: q.status as string | undefined,
+        partyId: q[r.partyFilter] as string | undefined,
+        importId: q.import_id as string | undefined,
+        createdFrom: q.created_from as string | undefined,
+        createdTo: q.created_to as string | undefined,
+      };
+      const page = { limit: q.limit as number, cursor: q.cursor as string | undefined, includeTotal: q.include_total as boolean };
+      return listDocuments(request.server.deps.db, businessOf(request).businessId, r.kind, filters, page);
+    },
+  );
+  app.get(
+    `${r.path}/:id`,
+    { config: { scope: `${r.resource}.READ` as Scope }, schema: { tags, params: IdParams, response: { 200: r.response, ...errorResponses(401, 403, 404) } } },
+    async (request) => getDocument(request.server.deps.db, businessOf(request).businessId, r.kind, idOf(request)),
+  );
+  registerTransitions(app, r);
+}
+
+export function registerDocumentRoutes(app: FastifyInstance): void {
+  for (const resource of RESOURCES) registerResource(app, resource);
+}

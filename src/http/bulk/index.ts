@@ -1,0 +1,105 @@
+import type { FastifyInstance } from 'fastify';
+import type { ValidateFunction } from 'ajv';
+import { Type } from 'typebox';
+import { DomainError, type ErrorCode } from '../../domain/errors.ts';
+import type { Scope } from '../../modules/auth/scopes.ts';
+import { createDocument, createDocuments, type CreateOutcome } from '../../modules/invoicing/create-documents.ts';
+import type { DocumentInput } from '../../modules/invoicing/types.ts';
+import { BillInput, BillResponse, InvoiceInput, InvoiceResponse } from '../document-schemas.ts';
+import { installErrorFormat } from '../errors.ts';
+import { issuesFromAjv, problemFromIssues } from '../problem.ts';
+import { respond } from '../respond.ts';
+import { Closed, Nullable } from '../schemas.ts';
+import { compileBodyValidator } from '../validation.ts';
+import { formatBulk, itemError } from './format.ts';
+
+interface Dialect {
+  kind: 'invoice' | 'bill';
+  /** Plural, the request's array field and the noun in messages. */
+  plural: 'invoices' | 'bills';
+  input: typeof InvoiceInput | typeof BillInput;
+  response: typeof InvoiceResponse | typeof BillResponse;
+}
+
+const DIALECTS: Dialect[] = [
+  { kind: 'invoice', plural: 'invoices', input: InvoiceInput, response: InvoiceResponse },
+  { kind: 'bill', plural: 'bills', input: BillInput, response: BillResponse },
+];
+
+const ItemErrorSchema = Type.Object({ code: Type.String(), message: Type.String(), field: Nullable(Type.String()) });
+
+/** Each item is validated on its own, so one malformed item fails alone (STACK-NOTES). */
+function checkItem(validate: ValidateFunction, item: unknown): DocumentInput | DomainError {
+  if (validate(item)) return item as DocumentInput;
+  const problem = problemFromIssues(issuesFromAjv(validate.errors ?? []), false);
+  return new DomainError(problem.code as ErrorCode, problem.message, problem.field);
+}
+
+function checkBatchSize(items: unknown[], max: number, plural: string): void {
+  if (items.length === 0) throw new DomainError('validation.invalid', `Send at least one item in '${plural}'.`, plural);
+  if (items.length > max) throw new DomainError('validation.too_large', `At most ${max} ${plural} per request; got ${items.length}.`, plural);
+}
+
+function bulkBody(d: Dialect) {
+  return (outcome: CreateOutcome) => ({
+    code: 0,
+    message: `${outcome.succeeded} of ${outcome.results.length} ${d.plural} created.`,
+    summary: { total: outcome.results.length, succeeded: outcome.succeeded, failed: outcome.failed },
+    results: outcome.results.map((r) => (r.ok ? { ok: true, [d.kind]: r.document } : { ok: false, error: itemError(r.error) })),
+  });
+}
+
+function registerDialect(app: FastifyInstance, d: Dialect): void {
+  const validate = compileBodyValidator(d.input);
+  const config = { scope: `${d.plural}.CREATE` as Scope };
+  const tags = ['bulk'];
+  app.post(
+    `/bulk/${d.plural}`,
+    {
+      config,
+      schema: {
+        tags,
+        description: `Create up to BULK_MAX_ITEMS (default 50) ${d.plural}, each independently; always 200 with per-item results in request order.`,
+        body: Closed({ [d.plural]: Type.Array(Type.Unknown()) }),
+        response: {
+          200: Type.Object({
+            code: Type.Integer(),
+            message: Type.String(),
+            summary: Type.Object({ total: Type.Integer(), succeeded: Type.Integer(), failed: Type.Integer() }),
+            results: Type.Array(Type.Object({ ok: Type.Boolean(), [d.kind]: Type.Optional(d.response), error: Type.Optional(ItemErrorSchema) })),
+          }),
+        },
+      },
+    },
+    (request, reply) => {
+      const items = (request.body as Record<string, unknown[]>)[d.plural] as unknown[];
+      checkBatchSize(items, request.server.deps.config.bulkMaxItems, d.plural);
+      const inputs = items.map((item) => checkItem(validate, item));
+      const options = { kind: d.kind, maxLineItems: request.server.deps.config.maxLineItems, bulkEvent: true };
+      return respond(request, reply, { status: 200, format: formatBulk, body: bulkBody(d) }, (ctx) => createDocuments(ctx, inputs, options));
+    },
+  );
+  app.post(
+    `/${d.plural}`,
+    {
+      config,
+      schema: {
+        tags,
+        description: `Create one ${d.kind} (same item shape as /bulk/${d.plural}).`,
+        body: d.input,
+        response: { 201: Type.Object({ code: Type.Integer(), message: Type.String(), [d.kind]: d.response }) },
+      },
+    },
+    (request, reply) => {
+      const options = { kind: d.kind, maxLineItems: request.server.deps.config.maxLineItems };
+      const body = (view: unknown) => ({ code: 0, message: `The ${d.kind} has been created.`, [d.kind]: view });
+      return respond(request, reply, { status: 201, format: formatBulk, body }, (ctx) => createDocument(ctx, request.body as DocumentInput, options));
+    },
+  );
+}
+
+/** The seeds/000 dialect at the root: /bulk/invoices, /bulk/bills, /invoices, /bills. */
+export async function bulkSurface(app: FastifyInstance): Promise<void> {
+  installErrorFormat(app, formatBulk);
+  for (const dialect of DIALECTS) registerDialect(app, dialect);
+}

@@ -1,0 +1,121 @@
+import { sql } from 'kysely';
+import type { InvoiceKind, InvoiceLineRow } from '../../db/schema.ts';
+import { notFound } from '../../domain/errors.ts';
+import type { Db, Tx } from '../context.ts';
+import { decodeCursor, keysetClause, type Page, type PageRequest, toPage } from '../pagination.ts';
+import { type DocumentView, documentView, type EntryView, type PaymentView } from './view.ts';
+
+const NOUN: Record<InvoiceKind, string> = { invoice: 'Invoice', bill: 'Bill' };
+
+function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}
+
+interface EntryLineRow {
+  id: string;
+  invoice_id: string;
+  kind: string;
+  memo: string;
+  currency: string;
+  date: string;
+  created_at: string;
+  account_code: string;
+  debit: number;
+  credit: number;
+}
+
+async function loadEntries(db: Db | Tx, businessId: string, ids: string[]): Promise<Map<string, EntryView[]>> {
+  const result = await sql<EntryLineRow>`
+    select e.id, e.invoice_id, e.kind, e.memo, e.currency, e.date, e.created_at, l.account_code, l.debit, l.credit
+    from journal_entries e join journal_lines l on l.business_id = e.business_id and l.entry_id = e.id
+    where e.business_id = ${businessId} and e.invoice_id = any(${ids}::text[])
+    order by e.id, l.line_no`.execute(db);
+  const entries = new Map<string, EntryView[]>();
+  for (const [entryId, lines] of groupBy(result.rows, (r) => r.id)) {
+    const first = lines[0] as EntryLineRow;
+    const view: EntryView = {
+      id: entryId,
+      kind: first.kind,
+      memo: first.memo,
+      currency: first.currency,
+      date: first.date,
+      created_at: first.created_at,
+      lines: lines.map((l) => ({ account_code: l.account_code, debit: l.debit, credit: l.credit })),
+    };
+    entries.set(first.invoice_id, [...(entries.get(first.invoice_id) ?? []), view]);
+  }
+  return entries;
+}
+
+/** Full views of documents in the order of `ids`: four queries whatever the count. */
+export async function loadDocuments(db: Db | Tx, businessId: string, kind: InvoiceKind, ids: string[]): Promise<DocumentView[]> {
+  if (ids.length === 0) return [];
+  const [rows, lines, entries, payments] = await Promise.all([
+    db.selectFrom('invoices').selectAll().where('business_id', '=', businessId).where('kind', '=', kind).where('id', '=', sql<string>`any(${ids}::text[])`).execute(),
+    db.selectFrom('invoice_lines').selectAll().where('business_id', '=', businessId).where('invoice_id', '=', sql<string>`any(${ids}::text[])`).orderBy('position').execute(),
+    loadEntries(db, businessId, ids),
+    db
+      .selectFrom('payments')
+      .select(['id', 'invoice_id', 'amount', 'paid_on', 'source', 'reference', 'created_at'])
+      .where('business_id', '=', businessId)
+      .where('invoice_id', '=', sql<string>`any(${ids}::text[])`)
+      .orderBy('id')
+      .execute(),
+  ]);
+  const linesBy = groupBy(lines as InvoiceLineRow[], (l) => l.invoice_id);
+  const paymentsBy = groupBy(payments, (p) => p.invoice_id);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.flatMap((id) => {
+    const row = byId.get(id);
+    if (!row) return [];
+    const pays: PaymentView[] = (paymentsBy.get(id) ?? []).map(({ invoice_id: _, ...p }) => p);
+    return [documentView({ row, lines: linesBy.get(id) ?? [], entries: entries.get(id) ?? [], payments: pays })];
+  });
+}
+
+export async function getDocument(db: Db | Tx, businessId: string, kind: InvoiceKind, id: string): Promise<DocumentView> {
+  const [view] = await loadDocuments(db, businessId, kind, [id]);
+  if (!view) throw notFound(NOUN[kind], id);
+  return view;
+}
+
+export interface DocumentFilters {
+  status?: string | undefined;
+  partyId?: string | undefined;
+  importId?: string | undefined;
+  createdFrom?: string | undefined;
+  createdTo?: string | undefined;
+}
+
+export async function listDocuments(
+  db: Db,
+  businessId: string,
+  kind: InvoiceKind,
+  filters: DocumentFilters,
+  page: PageRequest,
+): Promise<Page<DocumentView>> {
+  const keyset = decodeCursor(page.cursor);
+  const clause = keysetClause(keyset);
+  const partyColumn = kind === 'invoice' ? 'customer_id' : 'vendor_id';
+  let query = db.selectFrom('invoices').where('business_id', '=', businessId).where('kind', '=', kind);
+  if (filters.status) query = query.where('status', '=', filters.status);
+  if (filters.partyId) query = query.where(partyColumn, '=', filters.partyId);
+  if (filters.importId) query = query.where('import_id', '=', filters.importId);
+  if (filters.createdFrom) query = query.where('created_at', '>=', filters.createdFrom);
+  if (filters.createdTo) query = query.where('created_at', '<=', filters.createdTo);
+  const pageQuery = clause.where ? query.where(clause.where) : query;
+  const rows = await pageQuery.select(['id', 'created_at']).orderBy(clause.order as never).limit(page.limit + 1).execute();
+  const total = page.includeTotal
+    ? Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+    : null;
+  const shown = rows.slice(0, page.limit).map((r) => r.id);
+  const views = new Map((await loadDocuments(db, businessId, kind, shown)).map((v) => [v.id, v]));
+  return toPage(rows, page, keyset, total, (row) => views.get(row.id) as DocumentView);
+}

@@ -1,0 +1,104 @@
+import type { InvoiceLineRow, InvoiceRow } from '../../db/schema.ts';
+
+/** The one representation of an invoice or bill: API responses and event data alike. */
+export interface EntryView {
+  id: string;
+  kind: string;
+  memo: string;
+  currency: string;
+  date: string;
+  created_at: string;
+  lines: { account_code: string; debit: number; credit: number }[];
+}
+
+export interface PaymentView {
+  id: string;
+  amount: number;
+  paid_on: string;
+  source: 'manual' | 'stripe';
+  reference: string | null;
+  created_at: string;
+}
+
+export interface DocumentParts {
+  row: InvoiceRow;
+  lines: InvoiceLineRow[];
+  entries: EntryView[];
+  payments: PaymentView[];
+}
+
+function lineView(line: InvoiceLineRow) {
+  return {
+    id: line.id,
+    item_id: line.item_id,
+    name: line.name,
+    description: line.description,
+    hsn_code: line.hsn_code,
+    quantity: Number(line.quantity),
+    unit_price: line.unit_price,
+    discount_percent: line.discount_percent === null ? null : Number(line.discount_percent),
+    discount_amount: line.discount_amount,
+    tax_rate: Number(line.tax_rate),
+    amount: line.amount,
+    discount: line.discount,
+    taxable_amount: line.taxable,
+    cgst: line.cgst,
+    sgst: line.sgst,
+    igst: line.igst,
+    tax: line.tax,
+    tax_total: line.tax_total,
+    total: line.total,
+  };
+}
+
+export type DocumentView = ReturnType<typeof documentView>;
+
+export function documentView({ row, lines, entries, payments }: DocumentParts) {
+  const party =
+    row.kind === 'invoice'
+      ? { customer_id: row.customer_id, customer_name: row.party_name, customer_email: row.party_email }
+      : { vendor_id: row.vendor_id, vendor_name: row.party_name, vendor_email: row.party_email, bill_number: row.bill_number };
+  return {
+    id: row.id,
+    object: row.kind,
+    business_id: row.business_id,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    status: row.status,
+    number: row.number,
+    ...party,
+    currency: row.currency,
+    date: row.date,
+    due_date: row.due_date,
+    place_of_supply: row.place_of_supply,
+    tax_regime: row.tax_regime,
+    description: row.description,
+    reference: row.reference,
+    line_items: lines.map(lineView),
+    subtotal: row.subtotal,
+    discount_total: row.discount_total,
+    cgst: row.cgst,
+    sgst: row.sgst,
+    igst: row.igst,
+    tax: row.tax,
+    tax_total: row.tax_total,
+    total: row.total,
+    total_paid: row.total_paid,
+    balance_due: row.total - row.total_paid,
+    paid_on: row.paid_on,
+    payments,
+    journal_entries: entries,
+    stripe_invoice_id: row.stripe_invoice_id,
+    // The PDF and hosted page are not served yet; the token that will address them is stored.
+    pdf_url: null,
+    hosted_invoice_url: null,
+    delivered: row.delivered,
+    delivered_on: row.delivered_on,
+    recurring_template_id: row.recurring_template_id,
+    order_id: row.order_id,
+    import_id: row.import_id,
+    entity_id: row.entity_id,
+    finalized_at: row.finalized_at,
+    voided_at: row.voided_at,
+  };
+}

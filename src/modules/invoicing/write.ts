@@ -1,0 +1,96 @@
+import { uuidv7 } from 'uuidv7';
+import type { Business, InvoiceRow } from '../../db/schema.ts';
+import { billApprovedLines, invoiceFinalizedLines } from '../../domain/ledger.ts';
+import type { InvoiceTotals } from '../../domain/pricing.ts';
+import type { Tx } from '../context.ts';
+import { emitEvents, type OutboxEvent } from '../events/outbox.ts';
+import { postEntries } from '../ledger/journal.ts';
+import { takeEntityIds, takeInvoiceNumbers } from './numbering.ts';
+import type { PreparedDocument } from './prepare.ts';
+import type { JournalEntryDraft } from './types.ts';
+import { type DocumentView, documentView, type EntryView } from './view.ts';
+
+// PostgreSQL allows 65,535 bind parameters per statement; lines have ~24 columns.
+const ROWS_PER_STATEMENT = 1000;
+
+async function insertChunked<T extends 'invoices' | 'invoice_lines'>(tx: Tx, table: T, rows: object[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    await tx.insertInto(table).values(rows.slice(start, start + ROWS_PER_STATEMENT) as never).execute();
+  }
+}
+
+export const eventPrefix = (kind: InvoiceRow['kind']) => (kind === 'invoice' ? 'INVOICE' : 'BILL');
+
+/** The posting a document makes when it is finalized (invoice) or approved (bill). */
+export function approvalEntry(row: InvoiceRow, totals: InvoiceTotals, createdAt: string): JournalEntryDraft {
+  const invoice = row.kind === 'invoice';
+  return {
+    id: uuidv7(),
+    invoiceId: row.id,
+    kind: invoice ? 'invoice_finalized' : 'bill_approved',
+    memo: invoice ? `Invoice ${row.number}` : `Bill ${row.bill_number} from ${row.party_name}`,
+    currency: row.currency,
+    date: row.date,
+    createdAt,
+    lines: invoice ? invoiceFinalizedLines(totals) : billApprovedLines(totals),
+  };
+}
+
+export function entryView(entry: JournalEntryDraft): EntryView {
+  return {
+    id: entry.id,
+    kind: entry.kind,
+    memo: entry.memo,
+    currency: entry.currency,
+    date: entry.date,
+    created_at: entry.createdAt,
+    lines: entry.lines.map((l) => ({ account_code: l.account, debit: Number(l.debit), credit: Number(l.credit) })),
+  };
+}
+
+/**
+ * Writes prepared documents set-based inside the caller's transaction: counters reserved
+ * once per batch, then one multi-row statement per table (invoices, lines, journal entries,
+ * journal lines, events). Returns the views in input order, built from what was written.
+ */
+export async function writeDocuments(tx: Tx, business: Business, docs: PreparedDocument[], now: string): Promise<DocumentView[]> {
+  if (docs.length === 0) return [];
+  const invoices = docs.filter((d) => d.invoice.kind === 'invoice');
+  const approvedInvoices = invoices.filter((d) => d.approve);
+  const entityIds = await takeEntityIds(tx, business.id, invoices.length);
+  const numbers = await takeInvoiceNumbers(tx, business, approvedInvoices.map((d) => d.invoice.date));
+  const entityOf = new Map(invoices.map((d, i) => [d, entityIds[i] ?? null]));
+  const numberOf = new Map(approvedInvoices.map((d, i) => [d, numbers[i] ?? null]));
+  const rows: InvoiceRow[] = docs.map((d) => ({
+    ...d.invoice,
+    status: d.approve ? 'open' : 'draft',
+    number: numberOf.get(d) ?? null,
+    entity_id: entityOf.get(d) ?? null,
+    finalized_at: d.approve ? now : null,
+    total_paid: 0,
+    delivered: false,
+    delivered_on: null,
+    paid_on: null,
+    voided_at: null,
+    stripe_invoice_id: null,
+    recurring_template_id: null,
+  }));
+  const entries = docs.map((d, i) => (d.approve ? approvalEntry(rows[i] as InvoiceRow, d.totals, now) : undefined));
+  await insertChunked(tx, 'invoices', rows);
+  await insertChunked(tx, 'invoice_lines', docs.flatMap((d) => d.lines));
+  await postEntries(tx, business.id, entries.filter((e): e is JournalEntryDraft => e !== undefined));
+  const views = docs.map((d, i) => {
+    const entry = entries[i];
+    const posted = entry && entry.lines.length > 0 ? [entryView(entry)] : [];
+    return documentView({ row: rows[i] as InvoiceRow, lines: d.lines, entries: posted, payments: [] });
+  });
+  await emitEvents(tx, business.id, now, views.flatMap((view) => creationEvents(view)));
+  return views;
+}
+
+function creationEvents(view: DocumentView): OutboxEvent[] {
+  const prefix = eventPrefix(view.object);
+  const events: OutboxEvent[] = [{ type: `${prefix}_CREATED`, data: view }];
+  if (view.status === 'open') events.push({ type: `${prefix}_APPROVED`, data: view });
+  return events;
+}
