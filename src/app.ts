@@ -10,6 +10,7 @@ import { formatNative } from './http/api-v1/format.ts';
 import { bulkSurface } from './http/bulk/index.ts';
 import { presentedToken, registerAuth } from './http/auth.ts';
 import { installErrorFormat } from './http/errors.ts';
+import { registerJsonBody } from './http/json-body.ts';
 import { RequestError } from './http/problem.ts';
 import type { Deps } from './http/respond.ts';
 import { validatorCompiler } from './http/validation.ts';
@@ -71,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler);
+  registerJsonBody(app);
   const fastifyDeps: Deps = { db: deps.db, clock: deps.clock ?? (() => new Date()), config };
   app.decorate('deps', fastifyDeps);
   installErrorFormat(app, formatNative);

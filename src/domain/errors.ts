@@ -31,12 +31,15 @@ export class DomainError extends Error {
   readonly code: ErrorCode;
   /** Field path in the input, e.g. `line_items[0].item_id`; absent for request-wide errors. */
   readonly field: string | undefined;
+  /** Where the field was sent; input is the request body unless said otherwise. */
+  readonly source: 'body' | 'query' | 'path';
 
-  constructor(code: ErrorCode, message: string, field?: string) {
+  constructor(code: ErrorCode, message: string, field?: string, source: 'body' | 'query' | 'path' = 'body') {
     super(message);
     this.name = 'DomainError';
     this.code = code;
     this.field = field;
+    this.source = source;
   }
 
   get status(): number {
@@ -44,8 +47,8 @@ export class DomainError extends Error {
   }
 }
 
-export const invalid = (message: string, field?: string) =>
-  new DomainError('validation.invalid', message, field);
+export const invalid = (message: string, field?: string, source?: 'body' | 'query' | 'path') =>
+  new DomainError('validation.invalid', message, field, source);
 
 export const required = (field: string) =>
   new DomainError('validation.required', `Field '${field}' is required.`, field);

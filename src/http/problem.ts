@@ -169,7 +169,7 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
 export function toProblem(error: unknown): Problem {
   if (error instanceof DomainError) {
     if (error.status === 422) {
-      const loc: Loc = ['body', ...(error.field ? fieldToPath(error.field) : [])];
+      const loc: Loc = [error.source, ...(error.field ? fieldToPath(error.field) : [])];
       return { status: 422, code: error.code, message: error.message, field: error.field, issues: [{ loc, msg: error.message, type: error.code }] };
     }
     return { status: error.status, code: error.code, message: error.message, field: error.field };

@@ -73,6 +73,11 @@ export interface RespondOptions<T> {
   format: ProblemFormatter;
   /** Maps the use case result to the response body (serialized through the route's schema). */
   body: (result: T) => unknown;
+  /**
+   * For responses that carry a secret shown once (a new token): what the idempotency record
+   * keeps instead, so the secret is never stored in clear. Replays return this version.
+   */
+  redact?: (payload: string) => string;
 }
 
 /**
@@ -137,7 +142,8 @@ async function runRecorded<T>(
     },
     seal: async (tx: Tx, result: unknown) => {
       payload = record.serialize(result as T);
-      const response = { fingerprint: record.expected, statusCode: options.status, contentType: JSON_TYPE, body: payload };
+      const stored = options.redact ? options.redact(payload) : payload;
+      const response = { fingerprint: record.expected, statusCode: options.status, contentType: JSON_TYPE, body: stored };
       await storeResponse(tx, record.scope, response, ttl);
     },
   };

@@ -28,17 +28,21 @@ interface Keyset {
 const encode = (row: { created_at: string; id: string }, dir: Direction) =>
   Buffer.from(JSON.stringify([row.created_at, row.id, dir])).toString('base64url');
 
+// Cursors are opaque but client-held: check every part before it reaches SQL.
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CURSOR_ID = /^[^\x00]{1,64}$/;
+
 export function decodeCursor(cursor: string | undefined): Keyset | undefined {
   if (cursor === undefined) return undefined;
   try {
     const [at, id, dir] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string' && (dir === 'next' || dir === 'prev') && !Number.isNaN(Date.parse(at))) {
-      return { at, id, dir };
-    }
+    const valid =
+      typeof at === 'string' && CURSOR_TIME.test(at) && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && CURSOR_ID.test(id);
+    if (valid && (dir === 'next' || dir === 'prev')) return { at, id, dir };
   } catch {
     // fall through to the validation error
   }
-  throw invalid('Invalid cursor.', 'cursor');
+  throw invalid('Invalid cursor.', 'cursor', 'query');
 }
 
 /** Where-clause and ordering for one page; `table` qualifies the columns when joined. */

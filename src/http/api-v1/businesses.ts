@@ -33,6 +33,10 @@ export const BusinessSchema = Type.Object({
   updated_at: Timestamp,
 });
 
+/** Tokens are stored only as hashes, so an idempotent replay cannot show the token again. */
+const redactToken = (payload: string) =>
+  JSON.stringify({ ...(JSON.parse(payload) as object), token: 'bw_pat_[shown once; not stored]' });
+
 export function registerBusinessRoutes(app: FastifyInstance): void {
   app.post(
     '/businesses',
@@ -46,7 +50,7 @@ export function registerBusinessRoutes(app: FastifyInstance): void {
       },
     },
     (request, reply) =>
-      respond(request, reply, { status: 201, format: formatNative, body: (r) => r }, (ctx) =>
+      respond(request, reply, { status: 201, format: formatNative, body: (r) => r, redact: redactToken }, (ctx) =>
         createBusiness(ctx.db, request.body as NewBusiness, ctx.clock, ctx.hooks),
       ),
   );

@@ -10,7 +10,7 @@ import { installErrorFormat } from '../errors.ts';
 import { issuesFromAjv, problemFromIssues } from '../problem.ts';
 import { respond } from '../respond.ts';
 import { Closed, Nullable } from '../schemas.ts';
-import { compileBodyValidator } from '../validation.ts';
+import { compileBodyValidator, validatorCompiler } from '../validation.ts';
 import { formatBulk, itemError } from './format.ts';
 
 interface Dialect {
@@ -53,14 +53,18 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
   const validate = compileBodyValidator(d.input);
   const config = { scope: `${d.plural}.CREATE` as Scope };
   const tags = ['bulk'];
+  // The route documents the full item schema but validates only the envelope: items are
+  // checked one by one so that a bad item fails alone instead of failing the request.
+  const envelope = compileBodyValidator(Closed({ [d.plural]: Type.Array(Type.Unknown()) }));
   app.post(
     `/bulk/${d.plural}`,
     {
       config,
+      validatorCompiler: ({ httpPart, ...rest }) => (httpPart === 'body' ? envelope : validatorCompiler({ httpPart, ...rest })),
       schema: {
         tags,
         description: `Create up to BULK_MAX_ITEMS (default 50) ${d.plural}, each independently; always 200 with per-item results in request order.`,
-        body: Closed({ [d.plural]: Type.Array(Type.Unknown()) }),
+        body: Closed({ [d.plural]: Type.Array(d.input, { minItems: 1, maxItems: 50 }) }),
         response: {
           200: Type.Object({
             code: Type.Integer(),

@@ -57,9 +57,12 @@ export async function writeDocuments(tx: Tx, business: Business, docs: PreparedD
   if (docs.length === 0) return [];
   const invoices = docs.filter((d) => d.invoice.kind === 'invoice');
   const approvedInvoices = invoices.filter((d) => d.approve);
-  const entityIds = await takeEntityIds(tx, business.id, invoices.length);
+  // Entity ids belong to the orders dialect (seeds/003). Taking them only there keeps other
+  // batches off the counter row, whose lock would serialize concurrent batches of a business.
+  const fromOrders = invoices.filter((d) => d.invoice.order_id !== null);
+  const entityIds = await takeEntityIds(tx, business.id, fromOrders.length);
   const numbers = await takeInvoiceNumbers(tx, business, approvedInvoices.map((d) => d.invoice.date));
-  const entityOf = new Map(invoices.map((d, i) => [d, entityIds[i] ?? null]));
+  const entityOf = new Map(fromOrders.map((d, i) => [d, entityIds[i] ?? null]));
   const numberOf = new Map(approvedInvoices.map((d, i) => [d, numbers[i] ?? null]));
   const rows: InvoiceRow[] = docs.map((d) => ({
     ...d.invoice,

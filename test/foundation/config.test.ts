@@ -1,0 +1,119 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('has the documented defaults with an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      dataDir: path.resolve('./data'),
+      databaseUrl: undefined,
+      adminToken: undefined,
+      publicUrl: 'http://localhost:3000',
+      bulkMaxItems: 50,
+      maxLineItems: 500,
+      bodyLimitBytes: 2 * 1024 * 1024,
+      rateLimitPerMinute: 6000,
+      idempotencyTtlSeconds: 24 * 3600,
+      webhookAllowPrivate: false,
+      logLevel: 'info',
+      seedDemo: true,
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', BILLOW_ADMIN_TOKEN: '', WEBHOOK_ALLOW_PRIVATE: '' })).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      adminToken: undefined,
+      webhookAllowPrivate: false,
+    });
+  });
+
+  it('reads valid values', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      BILLOW_DATA_DIR: '/var/lib/billow',
+      DATABASE_URL: 'postgres://u:p@db:5432/billow',
+      BILLOW_ADMIN_TOKEN: 'a'.repeat(16),
+      PUBLIC_URL: 'https://billow.example.com///',
+      BULK_MAX_ITEMS: '100',
+      RATE_LIMIT_PER_MINUTE: '0',
+      WEBHOOK_ALLOW_PRIVATE: 'yes',
+      BILLOW_SEED_DEMO: 'false',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: '/var/lib/billow',
+      databaseUrl: 'postgres://u:p@db:5432/billow',
+      adminToken: 'a'.repeat(16),
+      publicUrl: 'https://billow.example.com',
+      bulkMaxItems: 100,
+      rateLimitPerMinute: 0,
+      webhookAllowPrivate: true,
+      seedDemo: false,
+    });
+  });
+
+  it('derives the public URL from the port', () => {
+    expect(loadConfig({ PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
+  });
+
+  it.each(['memory://', 'postgres://localhost/x', 'postgresql://localhost/x'])('accepts DATABASE_URL=%s', (url) => {
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+  });
+
+  it.each([['abc'], ['-1'], ['1e3'], [' 80'], ['80.5'], ['65536'], ['0x50']])('refuses PORT=%j naming PORT', (value) => {
+    expect(configError({ PORT: value }).message).toContain('PORT');
+  });
+
+  it.each([['mysql://root@localhost/billow'], ['sqlite:///tmp/x.db'], ['localhost:5432'], ['memory']])(
+    'refuses DATABASE_URL=%s naming DATABASE_URL',
+    (value) => {
+      expect(configError({ DATABASE_URL: value }).message).toContain('DATABASE_URL');
+    },
+  );
+
+  it('refuses a BILLOW_ADMIN_TOKEN shorter than 16 characters, naming it, without echoing it', () => {
+    const error = configError({ BILLOW_ADMIN_TOKEN: 'secret-short' });
+    expect(error.message).toContain('BILLOW_ADMIN_TOKEN');
+    expect(error.message).not.toContain('secret-short');
+  });
+
+  it.each([
+    ['BULK_MAX_ITEMS', '0'],
+    ['BULK_MAX_ITEMS', 'many'],
+    ['MAX_LINE_ITEMS', '10001'],
+    ['BODY_LIMIT_BYTES', '10'],
+    ['RATE_LIMIT_PER_MINUTE', '-5'],
+    ['IDEMPOTENCY_TTL_SECONDS', '0'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'maybe'],
+    ['BILLOW_SEED_DEMO', 'TRUE!'],
+  ])('refuses %s=%j naming the variable', (name, value) => {
+    expect(configError({ [name]: value }).message).toContain(name);
+  });
+
+  it('does not read process.env when given an environment', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = 'not-a-port';
+    try {
+      expect(loadConfig({}).port).toBe(3000);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+});
