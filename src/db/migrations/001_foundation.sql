@@ -59,21 +59,9 @@ create table customers (
 );
 create index customers_list on customers (business_id, created_at desc, id desc);
 
-create table vendors (
-  business_id text not null references businesses (id),
-  id text not null,
-  name text not null,
-  email text,
-  currency text,
-  billing_address jsonb,
-  state text,
-  gstin text,
-  payment_terms_days int not null default 30,
-  created_at timestamptz not null,
-  updated_at timestamptz not null,
-  primary key (business_id, id)
-);
-create index vendors_list on vendors (business_id, created_at desc, id desc);
+-- Vendors are parties of the same shape as customers (bills mirror invoices).
+create table vendors (like customers including defaults including constraints including indexes);
+alter table vendors add foreign key (business_id) references businesses (id);
 
 create table items (
   business_id text not null references businesses (id),
