@@ -58,7 +58,7 @@ function fingerprint(request: FastifyRequest): string {
 export function contextOf(request: FastifyRequest): Context {
   const { db, clock } = request.server.deps;
   const auth = request.auth;
-  return { db, clock, businessId: auth?.businessId ?? '', principal: auth?.principal ?? { id: 'anonymous', name: 'anonymous', type: 'api' } };
+  return { db, clock, baseUrl: request.server.deps.config.publicUrl, businessId: auth?.businessId ?? '', principal: auth?.principal ?? { id: 'anonymous', name: 'anonymous', type: 'api' } };
 }
 
 function replay(reply: FastifyReply, stored: StoredResponse, expected: string) {

@@ -26,6 +26,8 @@ export interface Context {
   businessId: string;
   principal: Principal;
   clock: () => Date;
+  /** Public base URL, for the links a document carries (PDF, hosted page). */
+  baseUrl: string;
   hooks?: TransactionHooks | undefined;
 }
 

@@ -9,6 +9,7 @@ import { type PaymentInput as PaymentBody, recordPayment } from '../../modules/i
 import type { DocumentInput } from '../../modules/invoicing/types.ts';
 import { voidDocument } from '../../modules/invoicing/void-document.ts';
 import { businessOf } from '../auth.ts';
+import { sendPdf } from '../hosted/index.ts';
 import { BillInput, BillResponse, InvoiceInput, InvoiceResponse, PaymentInput } from '../document-schemas.ts';
 import { respond } from '../respond.ts';
 import { Closed, errorResponses, IdParams, ListQuery, PageOf, Timestamp } from '../schemas.ts';
@@ -89,13 +90,22 @@ function registerResource(app: FastifyInstance, r: DocumentResource): void {
         createdTo: q.created_to as string | undefined,
       };
       const page = { limit: q.limit as number, cursor: q.cursor as string | undefined, includeTotal: q.include_total as boolean };
-      return listDocuments(request.server.deps.db, businessOf(request).businessId, r.kind, filters, page);
+      return listDocuments(request.server.deps.db, businessOf(request).businessId, r.kind, filters, page, request.server.deps.config.publicUrl);
     },
   );
   app.get(
     `${r.path}/:id`,
     { config: { scope: `${r.resource}.READ` as Scope }, schema: { tags, params: IdParams, response: { 200: r.response, ...errorResponses(401, 403, 404) } } },
-    async (request) => getDocument(request.server.deps.db, businessOf(request).businessId, r.kind, idOf(request)),
+    async (request) => getDocument(request.server.deps.db, businessOf(request).businessId, r.kind, idOf(request), request.server.deps.config.publicUrl),
+  );
+  app.get(
+    `${r.path}/:id/pdf`,
+    { config: { scope: `${r.resource}.READ` as Scope }, schema: { tags, params: IdParams, produces: ['application/pdf'], description: `The ${r.kind} as a PDF.` } },
+    async (request, reply) => {
+      const { businessId } = businessOf(request);
+      const view = await getDocument(request.server.deps.db, businessId, r.kind, idOf(request), request.server.deps.config.publicUrl);
+      return sendPdf(reply, view, businessId);
+    },
   );
   registerTransitions(app, r);
 }

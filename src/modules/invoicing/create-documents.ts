@@ -68,11 +68,11 @@ function databaseError(error: unknown, kind: InvoiceKind): DomainError {
  * still refuses the batch (a race the pre-checks could not see), it falls back to one
  * savepoint per document so that only the offending rows fail.
  */
-async function writeGood(tx: Tx, refs: References, slots: Slot[], now: string, kind: InvoiceKind): Promise<Map<Slot, DocumentView>> {
+async function writeGood(tx: Tx, refs: References, slots: Slot[], now: string, kind: InvoiceKind, baseUrl: string): Promise<Map<Slot, DocumentView>> {
   const good = slots.filter((s) => s.prepared);
   await sql`savepoint bulk_write`.execute(tx);
   try {
-    const views = await writeDocuments(tx, refs.business, good.map((s) => s.prepared as PreparedDocument), now);
+    const views = await writeDocuments(tx, refs.business, good.map((s) => s.prepared as PreparedDocument), now, baseUrl);
     await sql`release savepoint bulk_write`.execute(tx);
     return new Map(good.map((s, i) => [s, views[i] as DocumentView]));
   } catch (error) {
@@ -83,7 +83,7 @@ async function writeGood(tx: Tx, refs: References, slots: Slot[], now: string, k
   for (const slot of good) {
     await sql`savepoint bulk_row`.execute(tx);
     try {
-      const [view] = await writeDocuments(tx, refs.business, [slot.prepared as PreparedDocument], now);
+      const [view] = await writeDocuments(tx, refs.business, [slot.prepared as PreparedDocument], now, baseUrl);
       await sql`release savepoint bulk_row`.execute(tx);
       written.set(slot, view as DocumentView);
     } catch (error) {
@@ -113,7 +113,7 @@ async function prepareBatch(ctx: Context, inputs: (DocumentInput | DomainError)[
 
 async function writeBatch(tx: Tx, batch: Batch, ctx: Context, options: CreateOptions): Promise<CreateOutcome> {
   const { slots, now } = batch;
-  const written = await writeGood(tx, batch.refs, slots, now, options.kind);
+  const written = await writeGood(tx, batch.refs, slots, now, options.kind, ctx.baseUrl);
   const results: ItemResult[] = slots.map((slot) => {
     const document = written.get(slot);
     return document ? { ok: true, document } : { ok: false, error: slot.error as DomainError };

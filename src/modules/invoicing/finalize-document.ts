@@ -30,7 +30,7 @@ export async function finalizeDocument(ctx: Context, kind: InvoiceKind, id: stri
       .returningAll()
       .executeTakeFirstOrThrow();
     await postEntries(tx, ctx.businessId, [approvalEntry(updated, totalsOf(updated), now)]);
-    const view = await getDocument(tx, ctx.businessId, kind, id);
+    const view = await getDocument(tx, ctx.businessId, kind, id, ctx.baseUrl);
     await emitEvents(tx, ctx.businessId, now, [{ type: `${eventPrefix(kind)}_APPROVED`, data: view }]);
     return view;
   });

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { InvoiceKind, InvoiceLineRow } from '../../db/schema.ts';
-import { notFound } from '../../domain/errors.ts';
+import { DomainError, notFound } from '../../domain/errors.ts';
 import type { Db, Tx } from '../context.ts';
 import { decodeCursor, keysetClause, type Page, type PageRequest, toPage } from '../pagination.ts';
 import { type DocumentView, documentView, type EntryView, type PaymentView } from './view.ts';
@@ -55,7 +55,7 @@ async function loadEntries(db: Db | Tx, businessId: string, ids: string[]): Prom
 }
 
 /** Full views of documents in the order of `ids`: four queries whatever the count. */
-export async function loadDocuments(db: Db | Tx, businessId: string, kind: InvoiceKind, ids: string[]): Promise<DocumentView[]> {
+export async function loadDocuments(db: Db | Tx, businessId: string, kind: InvoiceKind, ids: string[], baseUrl: string): Promise<DocumentView[]> {
   if (ids.length === 0) return [];
   const [rows, lines, entries, payments] = await Promise.all([
     db.selectFrom('invoices').selectAll().where('business_id', '=', businessId).where('kind', '=', kind).where('id', '=', sql<string>`any(${ids}::text[])`).execute(),
@@ -76,12 +76,12 @@ export async function loadDocuments(db: Db | Tx, businessId: string, kind: Invoi
     const row = byId.get(id);
     if (!row) return [];
     const pays: PaymentView[] = (paymentsBy.get(id) ?? []).map(({ invoice_id: _, ...p }) => p);
-    return [documentView({ row, lines: linesBy.get(id) ?? [], entries: entries.get(id) ?? [], payments: pays })];
+    return [documentView({ row, lines: linesBy.get(id) ?? [], entries: entries.get(id) ?? [], payments: pays }, baseUrl)];
   });
 }
 
-export async function getDocument(db: Db | Tx, businessId: string, kind: InvoiceKind, id: string): Promise<DocumentView> {
-  const [view] = await loadDocuments(db, businessId, kind, [id]);
+export async function getDocument(db: Db | Tx, businessId: string, kind: InvoiceKind, id: string, baseUrl: string): Promise<DocumentView> {
+  const [view] = await loadDocuments(db, businessId, kind, [id], baseUrl);
   if (!view) throw notFound(NOUN[kind], id);
   return view;
 }
@@ -100,6 +100,7 @@ export async function listDocuments(
   kind: InvoiceKind,
   filters: DocumentFilters,
   page: PageRequest,
+  baseUrl: string,
 ): Promise<Page<DocumentView>> {
   const keyset = decodeCursor(page.cursor);
   const clause = keysetClause(keyset);
@@ -116,6 +117,19 @@ export async function listDocuments(
     ? Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
     : null;
   const shown = rows.slice(0, page.limit).map((r) => r.id);
-  const views = new Map((await loadDocuments(db, businessId, kind, shown)).map((v) => [v.id, v]));
+  const views = new Map((await loadDocuments(db, businessId, kind, shown, baseUrl)).map((v) => [v.id, v]));
   return toPage(rows, page, keyset, total, (row) => views.get(row.id) as DocumentView);
+}
+
+/** The invoice a hosted-page token addresses (public, no auth: the token is the secret). */
+export async function findByHostedToken(db: Db, businessId: string, token: string, baseUrl: string): Promise<DocumentView> {
+  const row = await db
+    .selectFrom('invoices')
+    .select('id')
+    .where('business_id', '=', businessId)
+    .where('hosted_token', '=', token)
+    .where('kind', '=', 'invoice')
+    .executeTakeFirst();
+  if (!row) throw new DomainError('not_found.resource', 'Invoice not found.');
+  return getDocument(db, businessId, 'invoice', row.id, baseUrl);
 }

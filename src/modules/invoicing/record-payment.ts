@@ -52,7 +52,7 @@ export async function recordPayment(ctx: Context, kind: InvoiceKind, id: string,
       .where('business_id', '=', ctx.businessId)
       .where('id', '=', id)
       .execute();
-    const view = await getDocument(tx, ctx.businessId, kind, id);
+    const view = await getDocument(tx, ctx.businessId, kind, id, ctx.baseUrl);
     const prefix = eventPrefix(kind);
     const events: OutboxEvent[] = [{ type: `${prefix}_PAYMENT_CREATED`, data: view }];
     if (next.fullyPaid) events.push({ type: `${prefix}_PAID`, data: view });

@@ -53,7 +53,16 @@ function lineView(line: InvoiceLineRow) {
 
 export type DocumentView = ReturnType<typeof documentView>;
 
-export function documentView({ row, lines, entries, payments }: DocumentParts) {
+/** Where a document's PDF and hosted page live; only invoices have a customer-facing page. */
+function links(row: InvoiceRow, baseUrl: string) {
+  const plural = row.kind === 'invoice' ? 'invoices' : 'bills';
+  return {
+    pdf_url: `${baseUrl}/api/v1/${plural}/${row.id}/pdf`,
+    hosted_invoice_url: row.kind === 'invoice' ? `${baseUrl}/i/${row.business_id}/${row.hosted_token}` : null,
+  };
+}
+
+export function documentView({ row, lines, entries, payments }: DocumentParts, baseUrl: string) {
   const party =
     row.kind === 'invoice'
       ? { customer_id: row.customer_id, customer_name: row.party_name, customer_email: row.party_email }
@@ -89,9 +98,7 @@ export function documentView({ row, lines, entries, payments }: DocumentParts) {
     payments,
     journal_entries: entries,
     stripe_invoice_id: row.stripe_invoice_id,
-    // The PDF and hosted page are not served yet; the token that will address them is stored.
-    pdf_url: null,
-    hosted_invoice_url: null,
+    ...links(row, baseUrl),
     delivered: row.delivered,
     delivered_on: row.delivered_on,
     recurring_template_id: row.recurring_template_id,

@@ -46,7 +46,7 @@ export async function voidDocument(ctx: Context, kind: InvoiceKind, id: string):
       .where('business_id', '=', ctx.businessId)
       .where('id', '=', id)
       .execute();
-    const view = await getDocument(tx, ctx.businessId, kind, id);
+    const view = await getDocument(tx, ctx.businessId, kind, id, ctx.baseUrl);
     await emitEvents(tx, ctx.businessId, now, [{ type: `${eventPrefix(kind)}_VOIDED`, data: view }]);
     return view;
   });

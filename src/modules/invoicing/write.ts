@@ -53,7 +53,7 @@ export function entryView(entry: JournalEntryDraft): EntryView {
  * once per batch, then one multi-row statement per table (invoices, lines, journal entries,
  * journal lines, events). Returns the views in input order, built from what was written.
  */
-export async function writeDocuments(tx: Tx, business: Business, docs: PreparedDocument[], now: string): Promise<DocumentView[]> {
+export async function writeDocuments(tx: Tx, business: Business, docs: PreparedDocument[], now: string, baseUrl: string): Promise<DocumentView[]> {
   if (docs.length === 0) return [];
   const invoices = docs.filter((d) => d.invoice.kind === 'invoice');
   const approvedInvoices = invoices.filter((d) => d.approve);
@@ -85,7 +85,7 @@ export async function writeDocuments(tx: Tx, business: Business, docs: PreparedD
   const views = docs.map((d, i) => {
     const entry = entries[i];
     const posted = entry && entry.lines.length > 0 ? [entryView(entry)] : [];
-    return documentView({ row: rows[i] as InvoiceRow, lines: d.lines, entries: posted, payments: [] });
+    return documentView({ row: rows[i] as InvoiceRow, lines: d.lines, entries: posted, payments: [] }, baseUrl);
   });
   await emitEvents(tx, business.id, now, views.flatMap((view) => creationEvents(view)));
   return views;

@@ -1,0 +1,24 @@
+import { minorToMajor } from '../../domain/money.ts';
+
+/** Display money: exact decimal text with grouping, e.g. "INR 1,17,999.00" style per locale. */
+export function formatMoney(amount: number, currency: string): string {
+  const major = minorToMajor(amount, currency);
+  const fraction = major.includes('.') ? (major.split('.')[1] ?? '').length : 0;
+  const locale = currency === 'INR' ? 'en-IN' : 'en-US';
+  // Intl formats a decimal string exactly (no float rounding of large amounts).
+  const grouped = new Intl.NumberFormat(locale, { minimumFractionDigits: fraction, maximumFractionDigits: fraction }).format(
+    major as unknown as number,
+  );
+  return `${currency} ${grouped}`;
+}
+
+export const formatQuantity = (quantity: number) => String(quantity);
+
+export const STATUS_LABEL: Record<string, string> = {
+  draft: 'Draft',
+  open: 'Open',
+  partially_paid: 'Partially paid',
+  manual_paid: 'Paid',
+  stripe_paid: 'Paid',
+  void: 'Void',
+};
