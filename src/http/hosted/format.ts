@@ -1,9 +1,10 @@
+import { currencyExponent } from '../../domain/currency.ts';
 import { minorToMajor } from '../../domain/money.ts';
 
-/** Display money: exact decimal text with grouping, e.g. "INR 1,17,999.00" style per locale. */
+/** Display money: exact decimal text, grouped per locale, all minor digits: "INR 1,17,999.00". */
 export function formatMoney(amount: number, currency: string): string {
   const major = minorToMajor(amount, currency);
-  const fraction = major.includes('.') ? (major.split('.')[1] ?? '').length : 0;
+  const fraction = currencyExponent(currency);
   const locale = currency === 'INR' ? 'en-IN' : 'en-US';
   // Intl formats a decimal string exactly (no float rounding of large amounts).
   const grouped = new Intl.NumberFormat(locale, { minimumFractionDigits: fraction, maximumFractionDigits: fraction }).format(
