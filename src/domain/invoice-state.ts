@@ -38,6 +38,14 @@ export function assertCanFinalize(status: InvoiceStatus, kind: DocumentKind = 'i
   if (status !== 'draft') throw stateError(FINALIZE_VERB[kind], kind, status);
 }
 
+/**
+ * Status right after finalize/approve: a document with nothing to pay is settled at once
+ * (as Stripe does for zero-amount invoices), otherwise it is open.
+ */
+export function statusAfterApproval(total: bigint): InvoiceStatus {
+  return total === 0n ? 'manual_paid' : 'open';
+}
+
 export function assertCanVoid(
   status: InvoiceStatus,
   totalPaid: bigint,

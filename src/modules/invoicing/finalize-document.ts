@@ -1,5 +1,5 @@
 import type { InvoiceKind } from '../../db/schema.ts';
-import { assertCanFinalize } from '../../domain/invoice-state.ts';
+import { assertCanFinalize, statusAfterApproval } from '../../domain/invoice-state.ts';
 import { getBusiness } from '../businesses/create-business.ts';
 import { type Context, transact } from '../context.ts';
 import { emitEvents } from '../events/outbox.ts';
@@ -24,7 +24,7 @@ export async function finalizeDocument(ctx: Context, kind: InvoiceKind, id: stri
     const [number] = kind === 'invoice' ? await takeInvoiceNumbers(tx, business, [row.date]) : [null];
     const updated = await tx
       .updateTable('invoices')
-      .set({ status: 'open', number: number ?? null, finalized_at: now, updated_at: now })
+      .set({ status: statusAfterApproval(BigInt(row.total)), number: number ?? null, finalized_at: now, paid_on: row.total === 0 ? now : null, updated_at: now })
       .where('business_id', '=', ctx.businessId)
       .where('id', '=', id)
       .returningAll()

@@ -95,8 +95,9 @@ function fillLine(line: LineItemInput, field: string, refs: References, currency
   return {
     item,
     name,
-    description: line.description ?? (item?.description as string | null | undefined) ?? null,
-    hsnCode: line.hsn_code ?? (item?.hsn_code as string | null | undefined) ?? null,
+    // An explicit null on the line clears what the item would fill in.
+    description: line.description !== undefined ? line.description : ((item?.description as string | null | undefined) ?? null),
+    hsnCode: line.hsn_code !== undefined ? line.hsn_code : ((item?.hsn_code as string | null | undefined) ?? null),
     pricing: {
       quantityE4: parseScaled(line.quantity, 4, `${field}.quantity`),
       unitPrice: BigInt(unitPrice),

@@ -2,6 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import type { InvoiceKind } from '../../db/schema.ts';
 import { parseDate, todayIn } from '../../domain/dates.ts';
 import { toSafeNumber } from '../../domain/decimal.ts';
+import { invalid } from '../../domain/errors.ts';
 import { applyPayment, type PaymentSource } from '../../domain/invoice-state.ts';
 import { billPaymentLines, invoicePaymentLines } from '../../domain/ledger.ts';
 import { type Context, transact } from '../context.ts';
@@ -28,6 +29,7 @@ export async function recordPayment(ctx: Context, kind: InvoiceKind, id: string,
   const source = input.source ?? 'manual';
   return transact(ctx, async (tx) => {
     const row = await lockDocument(tx, ctx.businessId, kind, id);
+    if (paidOn < row.date) throw invalid(`paid_on must not be before the ${kind} date (${row.date}).`, 'paid_on');
     const amount = BigInt(input.amount);
     const next = applyPayment({ status: row.status, total: BigInt(row.total), totalPaid: BigInt(row.total_paid), amount, source, kind });
     const now = ctx.clock().toISOString();

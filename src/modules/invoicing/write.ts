@@ -1,5 +1,6 @@
 import { uuidv7 } from 'uuidv7';
 import type { Business, InvoiceRow } from '../../db/schema.ts';
+import { statusAfterApproval } from '../../domain/invoice-state.ts';
 import { billApprovedLines, invoiceFinalizedLines } from '../../domain/ledger.ts';
 import type { InvoiceTotals } from '../../domain/pricing.ts';
 import type { Tx } from '../context.ts';
@@ -66,14 +67,14 @@ export async function writeDocuments(tx: Tx, business: Business, docs: PreparedD
   const numberOf = new Map(approvedInvoices.map((d, i) => [d, numbers[i] ?? null]));
   const rows: InvoiceRow[] = docs.map((d) => ({
     ...d.invoice,
-    status: d.approve ? 'open' : 'draft',
+    status: d.approve ? statusAfterApproval(d.totals.total) : 'draft',
     number: numberOf.get(d) ?? null,
     entity_id: entityOf.get(d) ?? null,
     finalized_at: d.approve ? now : null,
     total_paid: 0,
     delivered: false,
     delivered_on: null,
-    paid_on: null,
+    paid_on: d.approve && d.totals.total === 0n ? now : null,
     voided_at: null,
     stripe_invoice_id: null,
     recurring_template_id: null,
@@ -94,6 +95,6 @@ export async function writeDocuments(tx: Tx, business: Business, docs: PreparedD
 function creationEvents(view: DocumentView): OutboxEvent[] {
   const prefix = eventPrefix(view.object);
   const events: OutboxEvent[] = [{ type: `${prefix}_CREATED`, data: view }];
-  if (view.status === 'open') events.push({ type: `${prefix}_APPROVED`, data: view });
+  if (view.finalized_at !== null) events.push({ type: `${prefix}_APPROVED`, data: view });
   return events;
 }

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
+import { expect } from 'vitest';
+import type { Json, TestEnv } from '../helpers/app.ts';
+import { type BusinessOverrides, createBusiness, createCustomer, createItem, type Tenant } from '../helpers/factories.ts';
+
+/** A FastAPI-style 422 `{"detail":[{loc,msg,type}]}` with an issue exactly at `loc`. */
+export function expect422(response: LightMyRequestResponse, loc: (string | number)[], type?: string): void {
+  expect(response.statusCode, response.body).toBe(422);
+  const body = response.json() as { detail: { loc: unknown[]; msg: string; type: string }[] };
+  expect(Array.isArray(body.detail), response.body).toBe(true);
+  const issue = body.detail.find((d) => JSON.stringify(d.loc) === JSON.stringify(loc));
+  expect(issue, `no issue at ${JSON.stringify(loc)} in ${response.body}`).toBeDefined();
+  expect(typeof issue?.msg).toBe('string');
+  expect(issue?.msg.length).toBeGreaterThan(0);
+  if (type) expect(issue?.type).toBe(type);
+}
+
+/** A non-422 native error: exactly `{"detail": "message"}`; returns the message. */
+export function expectDetail(response: LightMyRequestResponse, status: number): string {
+  expect(response.statusCode, response.body).toBe(status);
+  const body = response.json() as { detail: unknown };
+  expect(Object.keys(body)).toEqual(['detail']);
+  expect(typeof body.detail).toBe('string');
+  expect((body.detail as string).length).toBeGreaterThan(0);
+  return body.detail as string;
+}
+
+/** Asserts the status and returns the JSON body. */
+export function ok(response: LightMyRequestResponse, status = 200): Json {
+  expect(response.statusCode, response.body).toBe(status);
+  return response.json();
+}
+
+/** The default GST tenant (IN-MH) with one intra-state customer and one 18% item. */
+export interface Shop {
+  tenant: Tenant;
+  customer: Json;
+  item: Json;
+}
+
+export async function shop(env: TestEnv, overrides: BusinessOverrides = {}): Promise<Shop> {
+  const tenant = await createBusiness(env.app, overrides);
+  const customer = await createCustomer(tenant, { id: 'ct_acme', name: 'Acme Ltd', email: 'billing@acme.test' });
+  const item = await createItem(tenant, { id: 'it_widget', name: 'Widget', description: 'A blue widget', unit_price: 100_000, tax_rate: 18, hsn_code: '8471' });
+  return { tenant, customer, item };
+}
+
+/** A minimal valid invoice body for `shop()`: one widget, intra-state. */
+export function invoiceBody(extra: Json = {}): Json {
+  return { customer_id: 'ct_acme', date: '2026-05-12', place_of_supply: 'IN-MH', line_items: [{ item_id: 'it_widget', quantity: 1 }], ...extra };
+}
+
+export async function createInvoice(tenant: Tenant, body: Json): Promise<Json> {
+  return ok(await tenant.post('/api/v1/invoices', body), 201);
+}
+
+export const finalize = (tenant: Tenant, id: string) => tenant.post(`/api/v1/invoices/${id}/finalize`);
+export const voidInvoice = (tenant: Tenant, id: string) => tenant.post(`/api/v1/invoices/${id}/void`);
+export const pay = (tenant: Tenant, id: string, body: Json) => tenant.post(`/api/v1/invoices/${id}/payments`, body);
+
+export async function openInvoice(tenant: Tenant, body: Json): Promise<Json> {
+  const draft = await createInvoice(tenant, body);
+  return ok(await finalize(tenant, draft.id));
+}
+
+export interface EntryLine {
+  account_code: string;
+  debit: number;
+  credit: number;
+}
+
+/** `{account: signed amount}` of an entry, debit positive: easy to compare whole postings. */
+export function postings(entry: { lines: EntryLine[] }): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of entry.lines) out[line.account_code] = (out[line.account_code] ?? 0) + line.debit - line.credit;
+  return out;
+}
+
+export function balances(entry: { lines: EntryLine[] }): boolean {
+  const debit = entry.lines.reduce((s, l) => s + l.debit, 0);
+  const credit = entry.lines.reduce((s, l) => s + l.credit, 0);
+  return debit === credit && debit > 0;
+}
+
+export async function trialBalance(tenant: Tenant, asOf?: string): Promise<Json> {
+  return ok(await tenant.get(`/api/v1/reports/trial-balance${asOf ? `?as_of=${asOf}` : ''}`));
+}
+
+/** Balance (debit − credit) of one account in one currency section; 0 when absent. */
+export function accountBalance(tb: Json, currency: string, code: string): number {
+  const section = (tb.currencies as Json[]).find((c) => c.currency === currency);
+  const account = section?.accounts.find((a: Json) => a.code === code);
+  return account ? account.balance : 0;
+}
+
+export interface StoredEvent {
+  id: string;
+  type: string;
+  payload: Json;
+}
+
+/** The outbox rows of one business in creation order. */
+export async function eventsOf(env: TestEnv, businessId: string): Promise<StoredEvent[]> {
+  const rows = await env.database.db
+    .selectFrom('events')
+    .select(['id', 'type', 'payload'])
+    .where('business_id', '=', businessId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, type: r.type, payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload }));
+}
+
+/**
+ * Installs a BEFORE UPDATE trigger on `invoices` that fails any update of a row whose
+ * `reference` is the returned marker: a finalize of such an invoice dies after its number
+ * was reserved. The marker is unique, so other tests sharing the database are unaffected.
+ */
+export async function installFailingTrigger(env: TestEnv): Promise<{ marker: string; drop: () => Promise<void> }> {
+  const suffix = randomUUID().replace(/-/g, '').slice(0, 16);
+  const marker = `fail-${suffix}`;
+  const fn = `billow_test_fail_${suffix}`;
+  await sql
+    .raw(
+      `create function ${fn}() returns trigger language plpgsql as $$
+       begin
+         if new.reference = '${marker}' then raise exception 'injected failure for test'; end if;
+         return new;
+       end $$`,
+    )
+    .execute(env.database.db);
+  await sql.raw(`create trigger ${fn} before update on invoices for each row execute function ${fn}()`).execute(env.database.db);
+  let dropped = false;
+  return {
+    marker,
+    drop: async () => {
+      if (dropped) return;
+      dropped = true;
+      await sql.raw(`drop trigger if exists ${fn} on invoices`).execute(env.database.db);
+      await sql.raw(`drop function if exists ${fn}()`).execute(env.database.db);
+    },
+  };
+}
+
+export const INVOICE_RESPONSE_FIELDS = [
+  'id',
+  'business_id',
+  'created_at',
+  'updated_at',
+  'status',
+  'currency',
+  'stripe_invoice_id',
+  'total',
+  'total_paid',
+  'balance_due',
+  'description',
+  'customer_id',
+  'customer_name',
+  'customer_email',
+  'due_date',
+  'line_items',
+  'pdf_url',
+  'number',
+  'delivered',
+  'delivered_on',
+  'hosted_invoice_url',
+  'paid_on',
+  'journal_entries',
+  'payments',
+  'recurring_template_id',
+  'date',
+  'place_of_supply',
+  'subtotal',
+  'tax_total',
+  'cgst',
+  'sgst',
+  'igst',
+  'tax',
+  'order_id',
+  'import_id',
+  'entity_id',
+] as const;
