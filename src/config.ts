@@ -15,7 +15,6 @@ export interface Config {
   /** Requests per minute per token; 0 disables the limiter. */
   rateLimitPerMinute: number;
   idempotencyTtlSeconds: number;
-  webhookAllowPrivate: boolean;
   logLevel: string;
   seedDemo: boolean;
 }
@@ -72,7 +71,6 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     idempotencyTtlSeconds: int(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
-    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     logLevel: env.LOG_LEVEL || 'info',
     seedDemo: bool(env, 'BILLOW_SEED_DEMO', true),
   };

@@ -39,11 +39,11 @@ describe('hosted invoice page in Chromium', () => {
       });
       await page.goto(hosted);
       await expect(page.title()).resolves.toContain(invoice.number);
-      expect(await page.locator('h1').innerText()).toBe('Browser Traders');
-      expect(await page.getByTestId('number').innerText()).toBe(invoice.number);
-      expect(await page.getByTestId('status').innerText()).toBe('Open');
-      expect(await page.getByTestId('customer').innerText()).toContain('<img src=x onerror="window.pwned=1">Xavier');
-      expect(await page.getByTestId('totals').innerText()).toContain('INR 5,900.00');
+      expect(await page.locator('h1').textContent()).toBe('Browser Traders');
+      expect(await page.getByTestId('number').textContent()).toBe(invoice.number);
+      expect(await page.getByTestId('status').textContent()).toBe('Open');
+      expect(await page.getByTestId('customer').textContent()).toContain('<img src=x onerror="window.pwned=1">Xavier');
+      expect(await page.getByTestId('totals').textContent()).toContain('INR 5,900.00');
       expect(await page.evaluate('typeof window.pwned')).toBe('undefined');
       expect(dialogs).toEqual([]);
       const href = await page.getByTestId('download-pdf').getAttribute('href');

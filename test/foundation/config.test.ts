@@ -26,18 +26,17 @@ describe('loadConfig', () => {
       bodyLimitBytes: 2 * 1024 * 1024,
       rateLimitPerMinute: 6000,
       idempotencyTtlSeconds: 24 * 3600,
-      webhookAllowPrivate: false,
       logLevel: 'info',
       seedDemo: true,
     });
   });
 
   it('treats empty strings as unset', () => {
-    expect(loadConfig({ PORT: '', DATABASE_URL: '', BILLOW_ADMIN_TOKEN: '', WEBHOOK_ALLOW_PRIVATE: '' })).toMatchObject({
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', BILLOW_ADMIN_TOKEN: '', BILLOW_SEED_DEMO: '' })).toMatchObject({
       port: 3000,
       databaseUrl: undefined,
       adminToken: undefined,
-      webhookAllowPrivate: false,
+      seedDemo: true,
     });
   });
 
@@ -51,8 +50,7 @@ describe('loadConfig', () => {
       PUBLIC_URL: 'https://billow.example.com///',
       BULK_MAX_ITEMS: '100',
       RATE_LIMIT_PER_MINUTE: '0',
-      WEBHOOK_ALLOW_PRIVATE: 'yes',
-      BILLOW_SEED_DEMO: 'false',
+      BILLOW_SEED_DEMO: 'no',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -63,7 +61,6 @@ describe('loadConfig', () => {
       publicUrl: 'https://billow.example.com',
       bulkMaxItems: 100,
       rateLimitPerMinute: 0,
-      webhookAllowPrivate: true,
       seedDemo: false,
     });
   });
@@ -100,7 +97,7 @@ describe('loadConfig', () => {
     ['BODY_LIMIT_BYTES', '10'],
     ['RATE_LIMIT_PER_MINUTE', '-5'],
     ['IDEMPOTENCY_TTL_SECONDS', '0'],
-    ['WEBHOOK_ALLOW_PRIVATE', 'maybe'],
+    ['BILLOW_SEED_DEMO', 'maybe'],
     ['BILLOW_SEED_DEMO', 'TRUE!'],
   ])('refuses %s=%j naming the variable', (name, value) => {
     expect(configError({ [name]: value }).message).toContain(name);

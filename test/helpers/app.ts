@@ -15,7 +15,7 @@ export interface TestEnv {
 /** Test configuration: the real defaults, with the rate limiter off unless a test asks. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0', WEBHOOK_ALLOW_PRIVATE: 'true' }),
+    ...loadConfig({ BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0' }),
     databaseUrl: process.env.DATABASE_URL || 'memory://',
     ...overrides,
   };

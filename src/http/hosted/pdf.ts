@@ -69,7 +69,11 @@ function totals(doc: Doc, view: DocumentView, top: number): void {
   if (view.igst) rows.push(['IGST', view.igst]);
   if (view.tax) rows.push(['Tax', view.tax]);
   rows.push(['Total', view.total], ['Paid', view.total_paid], ['Balance due', view.balance_due]);
-  let y = top > 680 ? (doc.addPage(), 50) : top;
+  let y = top;
+  if (y > 680) {
+    doc.addPage();
+    y = 50;
+  }
   for (const [label, amount] of rows) {
     const bold = label === 'Total' || label === 'Balance due';
     doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').text(label, 350, y, { width: 100 }).text(formatMoney(amount, view.currency), 450, y, { width: 95, align: 'right' });
