@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import type { Json, TestEnv } from '../helpers/app.ts';
+import type { Json } from '../helpers/app.ts';
 import { createCustomer, createItem, createVendor, type Tenant } from '../helpers/factories.ts';
 
 /** The seeds/000 example date: a date-time whose date part is used. */
@@ -112,17 +112,6 @@ export function expectBulkError(response: LightMyRequestResponse, status: number
   return body;
 }
 
-/** Outbox events of a business in creation (id) order. */
-export async function eventsOf(env: TestEnv, businessId: string): Promise<{ type: string; payload: Json }[]> {
-  const rows = await env.database.db
-    .selectFrom('events')
-    .select(['id', 'type', 'payload'])
-    .where('business_id', '=', businessId)
-    .orderBy('id')
-    .execute();
-  return rows.map((row) => ({ type: row.type, payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload }));
-}
-
 /** The counter of an invoice number: its trailing digits (prefix and fiscal year come first). */
 export function counterOf(number: string): number {
   const match = /(\d+)$/.exec(number);
@@ -135,3 +124,5 @@ export function entrySums(entry: Json): { debit: number; credit: number } {
   const lines = entry.lines as { debit: number; credit: number }[];
   return { debit: lines.reduce((s, l) => s + l.debit, 0), credit: lines.reduce((s, l) => s + l.credit, 0) };
 }
+
+export { eventsOf } from '../helpers/assertions.ts';

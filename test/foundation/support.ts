@@ -4,28 +4,7 @@ import { createApiToken } from '../../src/modules/businesses/create-business.ts'
 import type { TestEnv } from '../helpers/app.ts';
 import type { Tenant } from '../helpers/factories.ts';
 
-/** A FastAPI-style 422: `{"detail":[{loc,msg,type}]}` with one issue at `loc`. */
-export function expect422(response: LightMyRequestResponse, loc: (string | number)[], type?: string): void {
-  expect(response.statusCode, response.body).toBe(422);
-  const body = response.json() as { detail: { loc: unknown[]; msg: string; type: string }[] };
-  expect(Array.isArray(body.detail)).toBe(true);
-  const issue = body.detail.find((d) => JSON.stringify(d.loc) === JSON.stringify(loc));
-  expect(issue, `no issue at ${JSON.stringify(loc)} in ${response.body}`).toBeDefined();
-  expect(typeof issue?.msg).toBe('string');
-  expect(issue?.msg.length).toBeGreaterThan(0);
-  if (type) expect(issue?.type).toBe(type);
-}
-
-/** A 4xx other than 422: `{"detail":"message"}`. */
-export function expectDetail(response: LightMyRequestResponse, status: number): string {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(response.headers['content-type']).toMatch(/^application\/json/);
-  const body = response.json() as { detail: unknown };
-  expect(Object.keys(body)).toEqual(['detail']);
-  expect(typeof body.detail).toBe('string');
-  expect((body.detail as string).length).toBeGreaterThan(0);
-  return body.detail as string;
-}
+export { expect422, expectDetail } from '../helpers/assertions.ts';
 
 /** Bad input may be refused in several ways, but always as a client error with a JSON detail. */
 export function expectClientError(response: LightMyRequestResponse): void {

@@ -5,29 +5,8 @@ import { expect } from 'vitest';
 import type { Json, TestEnv } from '../helpers/app.ts';
 import { type BusinessOverrides, createBusiness, createCustomer, createItem, type Tenant } from '../helpers/factories.ts';
 
-/** A FastAPI-style 422 `{"detail":[{loc,msg,type}]}` with an issue exactly at `loc`. */
-export function expect422(response: LightMyRequestResponse, loc: (string | number)[], type?: string): void {
-  expect(response.statusCode, response.body).toBe(422);
-  const body = response.json() as { detail: { loc: unknown[]; msg: string; type: string }[] };
-  expect(Array.isArray(body.detail), response.body).toBe(true);
-  const issue = body.detail.find((d) => JSON.stringify(d.loc) === JSON.stringify(loc));
-  expect(issue, `no issue at ${JSON.stringify(loc)} in ${response.body}`).toBeDefined();
-  expect(typeof issue?.msg).toBe('string');
-  expect(issue?.msg.length).toBeGreaterThan(0);
-  if (type) expect(issue?.type).toBe(type);
-}
+export { eventsOf, expect422, expectDetail, type StoredEvent } from '../helpers/assertions.ts';
 
-/** A non-422 native error: exactly `{"detail": "message"}`; returns the message. */
-export function expectDetail(response: LightMyRequestResponse, status: number): string {
-  expect(response.statusCode, response.body).toBe(status);
-  const body = response.json() as { detail: unknown };
-  expect(Object.keys(body)).toEqual(['detail']);
-  expect(typeof body.detail).toBe('string');
-  expect((body.detail as string).length).toBeGreaterThan(0);
-  return body.detail as string;
-}
-
-/** Asserts the status and returns the JSON body. */
 export function ok(response: LightMyRequestResponse, status = 200): Json {
   expect(response.statusCode, response.body).toBe(status);
   return response.json();
@@ -93,24 +72,6 @@ export function accountBalance(tb: Json, currency: string, code: string): number
   const section = (tb.currencies as Json[]).find((c) => c.currency === currency);
   const account = section?.accounts.find((a: Json) => a.code === code);
   return account ? account.balance : 0;
-}
-
-export interface StoredEvent {
-  id: string;
-  type: string;
-  payload: Json;
-}
-
-/** The outbox rows of one business in creation order. */
-export async function eventsOf(env: TestEnv, businessId: string): Promise<StoredEvent[]> {
-  const rows = await env.database.db
-    .selectFrom('events')
-    .select(['id', 'type', 'payload'])
-    .where('business_id', '=', businessId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({ id: r.id, type: r.type, payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload }));
 }
 
 /**

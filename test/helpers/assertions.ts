@@ -1,0 +1,43 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
+import type { Json, TestEnv } from './app.ts';
+
+/** A FastAPI-style 422: `{"detail":[{loc,msg,type}]}` with one issue exactly at `loc`. */
+export function expect422(response: LightMyRequestResponse, loc: (string | number)[], type?: string): void {
+  expect(response.statusCode, response.body).toBe(422);
+  const body = response.json() as { detail: { loc: unknown[]; msg: string; type: string }[] };
+  expect(Array.isArray(body.detail), response.body).toBe(true);
+  const issue = body.detail.find((d) => JSON.stringify(d.loc) === JSON.stringify(loc));
+  expect(issue, `no issue at ${JSON.stringify(loc)} in ${response.body}`).toBeDefined();
+  expect(typeof issue?.msg).toBe('string');
+  expect(issue?.msg.length).toBeGreaterThan(0);
+  if (type) expect(issue?.type).toBe(type);
+}
+
+/** A native error other than 422: exactly `{"detail":"message"}`; returns the message. */
+export function expectDetail(response: LightMyRequestResponse, status: number): string {
+  expect(response.statusCode, response.body).toBe(status);
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  const body = response.json() as { detail: unknown };
+  expect(Object.keys(body)).toEqual(['detail']);
+  expect(typeof body.detail).toBe('string');
+  expect((body.detail as string).length).toBeGreaterThan(0);
+  return body.detail as string;
+}
+
+export interface StoredEvent {
+  id: string;
+  type: string;
+  payload: Json;
+}
+
+/** The outbox rows of one business in creation (UUIDv7 id) order. */
+export async function eventsOf(env: TestEnv, businessId: string): Promise<StoredEvent[]> {
+  const rows = await env.database.db
+    .selectFrom('events')
+    .select(['id', 'type', 'payload'])
+    .where('business_id', '=', businessId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, type: r.type, payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload }));
+}
