@@ -33,7 +33,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 async function openPGlite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   // PGlite's default start parameters include -F (fsync off); data must survive a crash.
-  const startParams = PGlite.defaultStartParams.filter((p) => p !== '-F');
+  // Zero-filling each new 16 MB WAL segment runs on the Node thread and stalls requests
+  // (docs/PERFORMANCE.md, R5); fsync stays on, so durability is unchanged.
+  const startParams = [...PGlite.defaultStartParams.filter((p) => p !== '-F'), '-c', 'wal_init_zero=off'];
   const pglite = await PGlite.create({ dataDir, startParams, parsers: TYPE_PARSERS });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return {

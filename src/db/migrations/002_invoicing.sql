@@ -134,17 +134,21 @@ create table journal_lines (
 create index journal_lines_account on journal_lines (business_id, account_code);
 
 -- Balance is enforced by the database: the lines of an entry are written by one
--- statement, and after each statement every entry it touched must balance.
+-- statement, and after each statement every entry it touched must balance. The LATERAL
+-- sum per entry walks the primary key index; a join here let PL/pgSQL cache a plan that
+-- scanned every line of the business (docs/PERFORMANCE.md, R4).
 create function journal_lines_balanced() returns trigger language plpgsql as $$
 declare
   bad text;
 begin
-  select l.entry_id into bad
-  from journal_lines l
-  join (select distinct business_id, entry_id from new_lines) n
-    on n.business_id = l.business_id and n.entry_id = l.entry_id
-  group by l.business_id, l.entry_id
-  having sum(l.debit) <> sum(l.credit)
+  select n.entry_id into bad
+  from (select distinct business_id, entry_id from new_lines) n
+  cross join lateral (
+    select sum(l.debit) as debit, sum(l.credit) as credit
+    from journal_lines l
+    where l.business_id = n.business_id and l.entry_id = n.entry_id
+  ) s
+  where s.debit <> s.credit
   limit 1;
   if bad is not null then
     raise exception 'journal entry % does not balance', bad using errcode = '23514';
@@ -188,7 +192,8 @@ create table events (
   business_id text not null references businesses (id),
   id text not null,
   type text not null,
-  payload jsonb not null,
+  -- json, not jsonb: stored as written and delivered as is; nothing queries inside it.
+  payload json not null,
   created_at timestamptz not null,
   primary key (business_id, id)
 );

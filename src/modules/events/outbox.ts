@@ -1,5 +1,14 @@
 import { uuidv7 } from 'uuidv7';
+import { type ColumnType, insertUnnest } from '../../db/unnest.ts';
 import type { Tx } from '../context.ts';
+
+const COLUMNS: Record<'business_id' | 'id' | 'type' | 'payload' | 'created_at', ColumnType> = {
+  business_id: 'text',
+  id: 'text',
+  type: 'text',
+  payload: 'json',
+  created_at: 'timestamptz',
+};
 
 export interface OutboxEvent {
   type: string;
@@ -12,15 +21,10 @@ export interface OutboxEvent {
  * Ids are UUIDv7, so per-business creation order is id order.
  */
 export async function emitEvents(tx: Tx, businessId: string, createdAt: string, events: OutboxEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await tx
-    .insertInto('events')
-    .values(
-      events.map((event) => {
-        const id = uuidv7();
-        const payload = { id, type: event.type, created_at: createdAt, business_id: businessId, data: event.data };
-        return { business_id: businessId, id, type: event.type, payload: JSON.stringify(payload), created_at: createdAt };
-      }),
-    )
-    .execute();
+  const rows = events.map((event) => {
+    const id = uuidv7();
+    const payload = { id, type: event.type, created_at: createdAt, business_id: businessId, data: event.data };
+    return { business_id: businessId, id, type: event.type, payload: JSON.stringify(payload), created_at: createdAt };
+  });
+  await insertUnnest(tx, 'events', COLUMNS, rows);
 }

@@ -1,5 +1,6 @@
 import { uuidv7 } from 'uuidv7';
-import type { Business, InvoiceRow } from '../../db/schema.ts';
+import type { Business, InvoiceLineRow, InvoiceRow } from '../../db/schema.ts';
+import { type ColumnType, insertUnnest } from '../../db/unnest.ts';
 import { statusAfterApproval } from '../../domain/invoice-state.ts';
 import { billApprovedLines, invoiceFinalizedLines } from '../../domain/ledger.ts';
 import type { InvoiceTotals } from '../../domain/pricing.ts';
@@ -11,14 +12,24 @@ import type { PreparedDocument } from './prepare.ts';
 import type { JournalEntryDraft } from './types.ts';
 import { type DocumentView, documentView, type EntryView } from './view.ts';
 
-// PostgreSQL allows 65,535 bind parameters per statement; lines have ~24 columns.
-const ROWS_PER_STATEMENT = 1000;
+const money = 'bigint' as const;
+const tax = { cgst: money, sgst: money, igst: money, tax: money, tax_total: money, total: money };
 
-async function insertChunked<T extends 'invoices' | 'invoice_lines'>(tx: Tx, table: T, rows: object[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    await tx.insertInto(table).values(rows.slice(start, start + ROWS_PER_STATEMENT) as never).execute();
-  }
-}
+const INVOICE_COLUMNS: Record<keyof InvoiceRow, ColumnType> = {
+  ...{ business_id: 'text', id: 'text', kind: 'text', status: 'text', customer_id: 'text', vendor_id: 'text' },
+  ...{ party_name: 'text', party_email: 'text', number: 'text', bill_number: 'text', currency: 'text' },
+  ...{ date: 'date', due_date: 'date', place_of_supply: 'text', tax_regime: 'text', description: 'text', reference: 'text' },
+  ...{ subtotal: money, discount_total: money, ...tax, total_paid: money, hosted_token: 'text' },
+  ...{ order_id: 'text', import_id: 'text', entity_id: 'text', stripe_invoice_id: 'text', recurring_template_id: 'text' },
+  ...{ delivered: 'boolean', delivered_on: 'timestamptz', paid_on: 'timestamptz', finalized_at: 'timestamptz' },
+  ...{ voided_at: 'timestamptz', created_at: 'timestamptz', updated_at: 'timestamptz' },
+};
+
+const LINE_COLUMNS: Record<keyof InvoiceLineRow, ColumnType> = {
+  ...{ business_id: 'text', invoice_id: 'text', id: 'text', position: 'int', item_id: 'text', name: 'text' },
+  ...{ description: 'text', hsn_code: 'text', quantity: 'numeric', unit_price: money, discount_percent: 'numeric' },
+  ...{ discount_amount: money, tax_rate: 'numeric', amount: money, discount: money, taxable: money, ...tax },
+};
 
 export const eventPrefix = (kind: InvoiceRow['kind']) => (kind === 'invoice' ? 'INVOICE' : 'BILL');
 
@@ -80,8 +91,8 @@ export async function writeDocuments(tx: Tx, business: Business, docs: PreparedD
     recurring_template_id: null,
   }));
   const entries = docs.map((d, i) => (d.approve ? approvalEntry(rows[i] as InvoiceRow, d.totals, now) : undefined));
-  await insertChunked(tx, 'invoices', rows);
-  await insertChunked(tx, 'invoice_lines', docs.flatMap((d) => d.lines));
+  await insertUnnest(tx, 'invoices', INVOICE_COLUMNS, rows);
+  await insertUnnest(tx, 'invoice_lines', LINE_COLUMNS, docs.flatMap((d) => d.lines));
   await postEntries(tx, business.id, entries.filter((e): e is JournalEntryDraft => e !== undefined));
   const views = docs.map((d, i) => {
     const entry = entries[i];

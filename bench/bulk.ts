@@ -1,0 +1,325 @@
+/**
+ * `npm run bench -- bulk [options]` — POST /bulk/invoices through the real HTTP server
+ * (in-process, loopback) against PostgreSQL (when it answers) and on-disk PGlite, compared
+ * with plain multi-row INSERTs of the same rows through the same driver.
+ *
+ * Options:
+ *   --seconds N         duration of the throughput phase and of the baseline (default 10)
+ *   --c1-seconds N      duration of the sequential (concurrency 1) latency phase (default 5)
+ *   --warmup N          seconds of warm-up load before measuring (default 2)
+ *   --concurrency N     concurrent clients / baseline workers (default 8)
+ *   --db both|postgresql|pglite   (default both)
+ *   --pg-url URL        PostgreSQL server (default $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test);
+ *                       the bench uses its own database `billow_bench` on that server
+ *   --runs N            repeat everything N times on fresh databases; stdout gets the per-field
+ *                       medians, ratio recomputed from them (default 1); each run goes to stderr
+ *   --approve           send auto_approve: true (number + ledger); the baseline stays 4 rows/invoice
+ *   --profile           after measuring, trace statements and CPU-profile 40 sequential calls (stderr)
+ *   --wait-idle N       before each run, wait up to N s for the machine to be < 20% busy (default 30)
+ *   --sql FILE          run this SQL script after the migrations (to try a schema or trigger change
+ *                       without editing src/, e.g. bench/experiments/*.sql)
+ *
+ * stdout: one JSON object per database. stderr: progress, per-run results, profile.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../src/config.ts';
+import { type RunningServer, startServer } from '../src/server.ts';
+import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
+import { type BatchWriter, baselineStatements, kyselyWriters, pgWriters, runBaseline } from './lib/baseline.ts';
+import { bulkBodies, createFixture, type Fixture } from './lib/fixture.ts';
+import { HttpClient } from './lib/http.ts';
+import { cpuProfile, phaseBreakdown, summarize } from './lib/profile.ts';
+import { costPer, sampleCosts } from './lib/costs.ts';
+import { CpuMeter, median, percentile, round, waitForIdle } from './lib/stats.ts';
+import { pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
+import { busyTime, installTracer, type TracedQuery, traced } from './lib/trace.ts';
+
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+const SHAPE = { invoices: 50, lines: 3 };
+const BODY_VARIANTS = 16;
+
+interface Options {
+  seconds: number;
+  c1Seconds: number;
+  warmup: number;
+  concurrency: number;
+  databases: ('postgresql' | 'pglite')[];
+  pgUrl: string;
+  runs: number;
+  approve: boolean;
+  profile: boolean;
+  waitIdle: number;
+  sql: string | undefined;
+}
+
+export interface BulkResult {
+  database: string;
+  seconds: number;
+  concurrency: number;
+  invoices_per_s: number;
+  calls: number;
+  p50_ms: number;
+  p99_ms: number;
+  c1_p50_ms: number;
+  c1_p99_ms: number;
+  baseline_invoices_per_s: number;
+  ratio: number;
+}
+
+const log = (message: string) => process.stderr.write(`[bench bulk] ${message}\n`);
+
+function options(args: Args): Options {
+  const db = stringOption(args, 'db', 'both');
+  if (!['both', 'postgresql', 'pglite'].includes(db)) throw new Error(`--db must be both, postgresql or pglite, got '${db}'.`);
+  return {
+    seconds: numberOption(args, 'seconds', 10, 0.5),
+    c1Seconds: numberOption(args, 'c1-seconds', 5, 0.5),
+    warmup: numberOption(args, 'warmup', 2, 0),
+    concurrency: Math.floor(numberOption(args, 'concurrency', 8, 1)),
+    databases: db === 'both' ? ['postgresql', 'pglite'] : [db as 'postgresql' | 'pglite'],
+    pgUrl: stringOption(args, 'pg-url', process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test'),
+    runs: Math.floor(numberOption(args, 'runs', 1, 1)),
+    approve: flag(args, 'approve'),
+    profile: flag(args, 'profile'),
+    waitIdle: numberOption(args, 'wait-idle', 30, 0),
+    sql: args.options.has('sql') ? stringOption(args, 'sql', '') : undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP load
+
+interface LoadResult {
+  calls: number;
+  invoices: number;
+  elapsedS: number;
+  latencies: number[];
+  responseBytes: number;
+}
+
+const SUMMARY = /"summary":\{"total":(\d+),"succeeded":(\d+),"failed":(\d+)\}/;
+
+/** One POST /bulk/invoices; throws unless every invoice of the batch was created. */
+async function bulkCall(client: HttpClient, token: string, body: string): Promise<{ ms: number; bytes: number; created: number }> {
+  const start = performance.now();
+  const res = await client.request('POST', '/bulk/invoices', body, { authorization: `Bearer ${token}` });
+  const ms = performance.now() - start;
+  const summary = SUMMARY.exec(res.body.slice(0, 300));
+  if (res.status !== 200 || !summary || summary[1] !== summary[2]) {
+    throw new Error(`POST /bulk/invoices → ${res.status}: ${res.body.slice(0, 600)}`);
+  }
+  return { ms, bytes: res.body.length, created: Number(summary[2]) };
+}
+
+/** `concurrency` clients each sending calls back to back until `seconds` have passed. */
+async function load(client: HttpClient, token: string, bodies: string[], concurrency: number, seconds: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  let responseBytes = 0;
+  let invoices = 0;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const call = await bulkCall(client, token, bodies[next++ % bodies.length] as string);
+        latencies.push(call.ms);
+        responseBytes += call.bytes;
+        invoices += call.created;
+      }
+    }),
+  );
+  const elapsedS = (performance.now() - start) / 1000;
+  return { calls: latencies.length, invoices, elapsedS, latencies, responseBytes };
+}
+
+// ---------------------------------------------------------------------------------------
+// One database, one run
+
+function serverConfig(target: Target) {
+  return loadConfig({
+    RATE_LIMIT_PER_MINUTE: '0',
+    BILLOW_SEED_DEMO: 'false',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    BILLOW_ADMIN_TOKEN: ADMIN_TOKEN,
+    BILLOW_DATA_DIR: target.dataDir,
+    DATABASE_URL: target.databaseUrl,
+  });
+}
+
+async function baselineWriters(target: Target, server: RunningServer, opts: Options): Promise<BatchWriter[]> {
+  const statements = baselineStatements(SHAPE.invoices, SHAPE.lines);
+  if (target.databaseUrl) return pgWriters(target.databaseUrl, opts.concurrency, statements);
+  // PGlite is one session: the baseline shares the server's Database (idle meanwhile) and its lock.
+  return kyselyWriters(server.database.db, opts.concurrency, statements);
+}
+
+async function measureBaseline(target: Target, server: RunningServer, fixture: Fixture, opts: Options) {
+  const writers = await baselineWriters(target, server, opts);
+  const local = target.databaseUrl !== undefined;
+  try {
+    if (opts.warmup > 0) await runBaseline(writers, fixture, Math.min(1, opts.warmup), SHAPE);
+    const before = await sampleCosts(server.database.db, local);
+    const result = await runBaseline(writers, fixture, opts.seconds, SHAPE);
+    // Sampled before the writers close: their backends must still exist.
+    const costs = costPer(before, await sampleCosts(server.database.db, local), result.transactions, local);
+    return { ...result, costs };
+  } finally {
+    await Promise.all(writers.map((w) => w.close()));
+  }
+}
+
+async function benchOnce(target: Target, opts: Options): Promise<BulkResult> {
+  const server = await startServer(serverConfig(target));
+  const client = new HttpClient(server.url, opts.concurrency);
+  try {
+    if (opts.sql) {
+      log(`${target.name}: applying ${opts.sql}`);
+      await server.database.exec(fs.readFileSync(opts.sql, 'utf8'));
+    }
+    log(`${target.name}: server on ${server.url}; creating business, 20 customers, 20 items`);
+    const fixture = await createFixture(client, ADMIN_TOKEN);
+    const bodies = bulkBodies(fixture, BODY_VARIANTS, SHAPE.invoices, SHAPE.lines, opts.approve);
+    if (opts.warmup > 0) await load(client, fixture.token, bodies, opts.concurrency, opts.warmup);
+
+    // The baseline runs first, on the smaller tables: the ratio errs on the conservative side.
+    log(`${target.name}: baseline, plain multi-row INSERTs × ${opts.concurrency} workers, ${opts.seconds} s`);
+    const baseline = await measureBaseline(target, server, fixture, opts);
+
+    log(`${target.name}: throughput, ${opts.concurrency} clients, ${opts.seconds} s`);
+    const local = target.databaseUrl !== undefined;
+    const cpu = await CpuMeter.start();
+    const before = await sampleCosts(server.database.db, local);
+    const a = await load(client, fixture.token, bodies, opts.concurrency, opts.seconds);
+    const appCosts = costPer(before, await sampleCosts(server.database.db, local), a.calls, local);
+    const usage = await cpu.stop();
+
+    log(`${target.name}: latency at concurrency 1, ${opts.c1Seconds} s`);
+    const b = await load(client, fixture.token, bodies, 1, opts.c1Seconds);
+
+    const invoicesPerS = a.invoices / a.elapsedS;
+    log(
+      `${target.name}: ${a.calls} calls, ${round(a.responseBytes / a.calls / 1024)} KiB per response, ` +
+        `node CPU ${usage.node_cpu_pct}% of one core, machine CPU ${usage.machine_cpu_pct}% of ${os.cpus().length} cores; ` +
+        `baseline ${baseline.transactions} transactions`,
+    );
+    log(`${target.name}: cost per 50 invoices: app call ${JSON.stringify(appCosts)}, baseline transaction ${JSON.stringify(baseline.costs)}`);
+    if (opts.profile) await profileCalls(target, client, fixture, bodies);
+    return {
+      database: target.name,
+      seconds: opts.seconds,
+      concurrency: opts.concurrency,
+      invoices_per_s: round(invoicesPerS, 0),
+      calls: a.calls,
+      p50_ms: round(percentile(a.latencies, 50)),
+      p99_ms: round(percentile(a.latencies, 99)),
+      c1_p50_ms: round(percentile(b.latencies, 50)),
+      c1_p99_ms: round(percentile(b.latencies, 99)),
+      baseline_invoices_per_s: round(baseline.invoices_per_s, 0),
+      ratio: round(invoicesPerS / baseline.invoices_per_s, 2),
+    };
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Profile: where one 50-invoice call spends its time
+
+const PROFILE_CALLS = 40;
+
+async function profileCalls(target: Target, client: HttpClient, fixture: Fixture, bodies: string[]): Promise<void> {
+  // 1. Statements per call, observed at the driver (round trips, time in the database).
+  const perCall: { total: number; busy: number; queries: TracedQuery[] }[] = [];
+  for (let i = 0; i < PROFILE_CALLS; i++) {
+    const { result, queries } = await traced(() => bulkCall(client, fixture.token, bodies[i % bodies.length] as string));
+    perCall.push({ total: result.ms, busy: busyTime(queries), queries });
+  }
+  const byLabel = new Map<string, { count: number; ms: number }>();
+  for (const call of perCall) {
+    for (const q of call.queries) {
+      const entry = byLabel.get(q.label) ?? { count: 0, ms: 0 };
+      entry.count++;
+      entry.ms += q.end - q.start;
+      byLabel.set(q.label, entry);
+    }
+  }
+  const statements = [...byLabel]
+    .map(([label, e]) => ({ statement: label, per_call: round(e.count / PROFILE_CALLS, 2), ms_per_call: round(e.ms / PROFILE_CALLS, 2) }))
+    .sort((x, y) => y.ms_per_call - x.ms_per_call);
+  const trace = {
+    database: target.name,
+    calls: PROFILE_CALLS,
+    statements_per_call: round(perCall.reduce((s, c) => s + c.queries.length, 0) / PROFILE_CALLS, 1),
+    call_ms_p50: round(median(perCall.map((c) => c.total)), 2),
+    db_busy_ms_p50: round(median(perCall.map((c) => c.busy)), 2),
+    outside_db_ms_p50: round(median(perCall.map((c) => c.total - c.busy)), 2),
+    statements,
+  };
+  process.stderr.write(`[bench bulk] profile (statements): ${JSON.stringify(trace, null, 1)}\n`);
+
+  // 2. CPU profile of this thread over the same number of calls.
+  const { profile } = await cpuProfile(async () => {
+    for (let i = 0; i < PROFILE_CALLS; i++) await bulkCall(client, fixture.token, bodies[i % bodies.length] as string);
+  });
+  const summary = summarize(profile, 25);
+  process.stderr.write(`[bench bulk] profile (CPU, ${target.name}, ${PROFILE_CALLS} calls): ${JSON.stringify(summary, null, 1)}\n`);
+  const phases = phaseBreakdown(profile, PROFILE_CALLS);
+  process.stderr.write(`[bench bulk] profile (CPU by part of the request path, ${target.name}): ${JSON.stringify(phases, null, 1)}\n`);
+}
+
+// ---------------------------------------------------------------------------------------
+
+/** Median of each measured field over the runs; the ratio is recomputed from the medians. */
+function medianResult(results: BulkResult[]): BulkResult {
+  const first = results[0] as BulkResult;
+  const pick = (key: keyof BulkResult) => median(results.map((r) => r[key] as number));
+  const invoicesPerS = pick('invoices_per_s');
+  const baseline = pick('baseline_invoices_per_s');
+  return {
+    database: first.database,
+    seconds: first.seconds,
+    concurrency: first.concurrency,
+    invoices_per_s: invoicesPerS,
+    calls: pick('calls'),
+    p50_ms: pick('p50_ms'),
+    p99_ms: pick('p99_ms'),
+    c1_p50_ms: pick('c1_p50_ms'),
+    c1_p99_ms: pick('c1_p99_ms'),
+    baseline_invoices_per_s: baseline,
+    ratio: round(invoicesPerS / baseline, 2),
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const opts = options(parseArgs(argv));
+  if (opts.profile) installTracer();
+  const databases = [...opts.databases];
+  if (databases.includes('postgresql') && !(await postgresAnswers(opts.pgUrl))) {
+    log(`PostgreSQL at ${opts.pgUrl} does not answer; skipping it.`);
+    databases.splice(databases.indexOf('postgresql'), 1);
+  }
+  for (const name of databases) {
+    const results: BulkResult[] = [];
+    for (let run = 1; run <= opts.runs; run++) {
+      if (opts.waitIdle > 0) {
+        const busy = await waitForIdle(opts.waitIdle);
+        log(`${name} run ${run}: machine ${busy}% busy before start (load average ${os.loadavg().map((l) => round(l, 2)).join(' ')})`);
+      }
+      const target = name === 'postgresql' ? await postgresTarget(opts.pgUrl) : await pgliteTarget();
+      try {
+        const result = await benchOnce(target, { ...opts, profile: opts.profile && run === opts.runs });
+        results.push(result);
+        if (opts.runs > 1) log(`run ${run}/${opts.runs}: ${JSON.stringify(result)}`);
+      } finally {
+        await target.cleanup();
+      }
+    }
+    process.stdout.write(`${JSON.stringify(opts.runs > 1 ? medianResult(results) : results[0])}\n`);
+  }
+}
