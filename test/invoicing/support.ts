@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import { sql } from 'kysely';
 import { expect } from 'vitest';
 import type { Json, TestEnv } from '../helpers/app.ts';
 import { type BusinessOverrides, createBusiness, createCustomer, createItem, type Tenant } from '../helpers/factories.ts';
 
 export { eventsOf, expect422, expectDetail, type StoredEvent } from '../helpers/assertions.ts';
+import { injectFault } from '../helpers/faults.ts';
 
 export function ok(response: LightMyRequestResponse, status = 200): Json {
   expect(response.statusCode, response.body).toBe(status);
@@ -74,36 +73,8 @@ export function accountBalance(tb: Json, currency: string, code: string): number
   return account ? account.balance : 0;
 }
 
-/**
- * Installs a BEFORE UPDATE trigger on `invoices` that fails any update of a row whose
- * `reference` is the returned marker: a finalize of such an invoice dies after its number
- * was reserved. The marker is unique, so other tests sharing the database are unaffected.
- */
-export async function installFailingTrigger(env: TestEnv): Promise<{ marker: string; drop: () => Promise<void> }> {
-  const suffix = randomUUID().replace(/-/g, '').slice(0, 16);
-  const marker = `fail-${suffix}`;
-  const fn = `billow_test_fail_${suffix}`;
-  await sql
-    .raw(
-      `create function ${fn}() returns trigger language plpgsql as $$
-       begin
-         if new.reference = '${marker}' then raise exception 'injected failure for test'; end if;
-         return new;
-       end $$`,
-    )
-    .execute(env.database.db);
-  await sql.raw(`create trigger ${fn} before update on invoices for each row execute function ${fn}()`).execute(env.database.db);
-  let dropped = false;
-  return {
-    marker,
-    drop: async () => {
-      if (dropped) return;
-      dropped = true;
-      await sql.raw(`drop trigger if exists ${fn} on invoices`).execute(env.database.db);
-      await sql.raw(`drop function if exists ${fn}()`).execute(env.database.db);
-    },
-  };
-}
+/** A finalize of an invoice whose reference is the marker dies after its number was reserved. */
+export const installFailingTrigger = (env: TestEnv) => injectFault(env, 'update');
 
 export const INVOICE_RESPONSE_FIELDS = [
   'id',

@@ -1,5 +1,5 @@
 import { uuidv7 } from 'uuidv7';
-import { type ColumnType, insertUnnest } from '../../db/unnest.ts';
+import { type ColumnType, insertRows } from '../../db/insert-rows.ts';
 import type { Tx } from '../context.ts';
 
 const COLUMNS: Record<'business_id' | 'id' | 'type' | 'payload' | 'created_at', ColumnType> = {
@@ -24,7 +24,7 @@ export async function emitEvents(tx: Tx, businessId: string, createdAt: string, 
   const rows = events.map((event) => {
     const id = uuidv7();
     const payload = { id, type: event.type, created_at: createdAt, business_id: businessId, data: event.data };
-    return { business_id: businessId, id, type: event.type, payload: JSON.stringify(payload), created_at: createdAt };
+    return { business_id: businessId, id, type: event.type, payload, created_at: createdAt };
   });
-  await insertUnnest(tx, 'events', COLUMNS, rows);
+  await insertRows(tx, 'events', COLUMNS, rows);
 }

@@ -57,38 +57,36 @@ async function rejectDuplicateBills(ctx: Context, slots: Slot[]): Promise<void> 
   });
 }
 
-function databaseError(error: unknown, kind: InvoiceKind): DomainError {
+/** A refusal the pre-checks could not foresee: a row created or deleted concurrently. */
+const isRefusal = (error: unknown) => isUniqueViolation(error) || isForeignKeyViolation(error);
+
+function refusalError(error: unknown, kind: InvoiceKind): DomainError {
   if (isUniqueViolation(error)) return new DomainError('conflict.duplicate', 'This document conflicts with one created concurrently.', kind === 'bill' ? 'bill_number' : undefined);
-  if (isForeignKeyViolation(error)) return new DomainError('not_found.resource', 'A referenced record was deleted concurrently.', kind === 'bill' ? 'vendor_id' : 'customer_id');
-  throw error;
+  return new DomainError('not_found.resource', 'A referenced record was deleted concurrently.', kind === 'bill' ? 'vendor_id' : 'customer_id');
 }
 
-/**
- * The normal path writes every good document with multi-row statements. If the database
- * still refuses the batch (a race the pre-checks could not see), it falls back to one
- * savepoint per document so that only the offending rows fail.
- */
-async function writeGood(tx: Tx, refs: References, slots: Slot[], now: string, kind: InvoiceKind, baseUrl: string): Promise<Map<Slot, DocumentView>> {
-  const good = slots.filter((s) => s.prepared);
-  await sql`savepoint bulk_write`.execute(tx);
-  try {
-    const views = await writeDocuments(tx, refs.business, good.map((s) => s.prepared as PreparedDocument), now, baseUrl);
-    await sql`release savepoint bulk_write`.execute(tx);
-    return new Map(good.map((s, i) => [s, views[i] as DocumentView]));
-  } catch (error) {
-    await sql`rollback to savepoint bulk_write`.execute(tx);
-    databaseError(error, kind);
-  }
-  const written = new Map<Slot, DocumentView>();
-  for (const slot of good) {
-    await sql`savepoint bulk_row`.execute(tx);
+type Written = Map<Slot, DocumentView>;
+
+/** The normal path: every good document in one set of set-based statements. */
+async function writeTogether(tx: Tx, batch: Batch, baseUrl: string): Promise<Written> {
+  const good = batch.slots.filter((s) => s.prepared);
+  const views = await writeDocuments(tx, batch.refs.business, good.map((s) => s.prepared as PreparedDocument), batch.now, baseUrl);
+  return new Map(good.map((s, i) => [s, views[i] as DocumentView]));
+}
+
+/** The fallback after a refusal: one savepoint per document, so only offending rows fail. */
+async function writeOneByOne(tx: Tx, batch: Batch, kind: InvoiceKind, baseUrl: string): Promise<Written> {
+  const written: Written = new Map();
+  for (const slot of batch.slots.filter((s) => s.prepared)) {
+    await sql`savepoint document`.execute(tx);
     try {
-      const [view] = await writeDocuments(tx, refs.business, [slot.prepared as PreparedDocument], now, baseUrl);
-      await sql`release savepoint bulk_row`.execute(tx);
+      const [view] = await writeDocuments(tx, batch.refs.business, [slot.prepared as PreparedDocument], batch.now, baseUrl);
+      await sql`release savepoint document`.execute(tx);
       written.set(slot, view as DocumentView);
     } catch (error) {
-      await sql`rollback to savepoint bulk_row`.execute(tx);
-      slot.error = databaseError(error, kind);
+      if (!isRefusal(error)) throw error;
+      await sql`rollback to savepoint document`.execute(tx);
+      slot.error = refusalError(error, kind);
     }
   }
   return written;
@@ -111,9 +109,9 @@ async function prepareBatch(ctx: Context, inputs: (DocumentInput | DomainError)[
   return { refs, slots, now };
 }
 
-async function writeBatch(tx: Tx, batch: Batch, ctx: Context, options: CreateOptions): Promise<CreateOutcome> {
+async function writeBatch(tx: Tx, batch: Batch, ctx: Context, options: CreateOptions, oneByOne: boolean): Promise<CreateOutcome> {
   const { slots, now } = batch;
-  const written = await writeGood(tx, batch.refs, slots, now, options.kind, ctx.baseUrl);
+  const written = oneByOne ? await writeOneByOne(tx, batch, options.kind, ctx.baseUrl) : await writeTogether(tx, batch, ctx.baseUrl);
   const results: ItemResult[] = slots.map((slot) => {
     const document = written.get(slot);
     return document ? { ok: true, document } : { ok: false, error: slot.error as DomainError };
@@ -131,10 +129,17 @@ async function writeBatch(tx: Tx, batch: Batch, ctx: Context, options: CreateOpt
  * Creates invoices or bills from client input, each item independently (SPEC §6.1). One
  * transaction writes every good item; the outcome lists, in request order, exactly what
  * committed. Entries that failed validation upstream arrive as DomainErrors in place.
+ * Rows are pre-checked, so the database refusing the batch is rare (a concurrent change);
+ * then the whole transaction is retried one savepoint per row, and only those rows fail.
  */
 export async function createDocuments(ctx: Context, inputs: (DocumentInput | DomainError)[], options: CreateOptions): Promise<CreateOutcome> {
   const batch = await prepareBatch(ctx, inputs, options);
-  return transact(ctx, (tx) => writeBatch(tx, batch, ctx, options));
+  try {
+    return await transact(ctx, (tx) => writeBatch(tx, batch, ctx, options, false));
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    return transact(ctx, (tx) => writeBatch(tx, batch, ctx, options, true));
+  }
 }
 
 /** Single create: the same path with one item; its failure is the request's error and nothing commits. */
@@ -142,10 +147,14 @@ export async function createDocument(ctx: Context, input: DocumentInput, options
   const batch = await prepareBatch(ctx, [input], options);
   const early = batch.slots[0]?.error;
   if (early) throw early;
-  return transact(ctx, async (tx) => {
-    const [result] = (await writeBatch(tx, batch, ctx, options)).results;
-    if (!result) throw new Error('writeBatch returned no result');
-    if (!result.ok) throw result.error;
-    return result.document;
-  });
+  try {
+    return await transact(ctx, async (tx) => {
+      const [result] = (await writeBatch(tx, batch, ctx, options, false)).results;
+      if (!result?.ok) throw new Error('a prepared document was not written');
+      return result.document;
+    });
+  } catch (error) {
+    if (isRefusal(error)) throw refusalError(error, options.kind);
+    throw error;
+  }
 }

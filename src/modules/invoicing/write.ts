@@ -1,6 +1,6 @@
 import { uuidv7 } from 'uuidv7';
 import type { Business, InvoiceLineRow, InvoiceRow } from '../../db/schema.ts';
-import { type ColumnType, insertUnnest } from '../../db/unnest.ts';
+import { type ColumnType, insertRows } from '../../db/insert-rows.ts';
 import { statusAfterApproval } from '../../domain/invoice-state.ts';
 import { billApprovedLines, invoiceFinalizedLines } from '../../domain/ledger.ts';
 import type { InvoiceTotals } from '../../domain/pricing.ts';
@@ -91,8 +91,8 @@ export async function writeDocuments(tx: Tx, business: Business, docs: PreparedD
     recurring_template_id: null,
   }));
   const entries = docs.map((d, i) => (d.approve ? approvalEntry(rows[i] as InvoiceRow, d.totals, now) : undefined));
-  await insertUnnest(tx, 'invoices', INVOICE_COLUMNS, rows);
-  await insertUnnest(tx, 'invoice_lines', LINE_COLUMNS, docs.flatMap((d) => d.lines));
+  await insertRows(tx, 'invoices', INVOICE_COLUMNS, rows);
+  await insertRows(tx, 'invoice_lines', LINE_COLUMNS, docs.flatMap((d) => d.lines));
   await postEntries(tx, business.id, entries.filter((e): e is JournalEntryDraft => e !== undefined));
   const views = docs.map((d, i) => {
     const entry = entries[i];

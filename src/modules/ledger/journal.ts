@@ -1,7 +1,7 @@
 import { type PostingLine, assertBalanced } from '../../domain/ledger.ts';
 import { toSafeNumber } from '../../domain/decimal.ts';
 import type { JournalEntriesTable, JournalLinesTable } from '../../db/schema.ts';
-import { type ColumnType, insertUnnest } from '../../db/unnest.ts';
+import { type ColumnType, insertRows } from '../../db/insert-rows.ts';
 import type { Tx } from '../context.ts';
 import type { JournalEntryDraft } from '../invoicing/types.ts';
 
@@ -43,8 +43,8 @@ export async function postEntries(tx: Tx, businessId: string, entries: JournalEn
     date: e.date,
     created_at: e.createdAt,
   }));
-  await insertUnnest(tx, 'journal_entries', ENTRY_COLUMNS, entryRows);
-  await insertUnnest(tx, 'journal_lines', LINE_COLUMNS, posted.flatMap((e) => e.lines.map((line, i) => lineValues(businessId, e.id, i, line))));
+  await insertRows(tx, 'journal_entries', ENTRY_COLUMNS, entryRows);
+  await insertRows(tx, 'journal_lines', LINE_COLUMNS, posted.flatMap((e) => e.lines.map((line, i) => lineValues(businessId, e.id, i, line))));
 }
 
 function lineValues(businessId: string, entryId: string, index: number, line: PostingLine) {
