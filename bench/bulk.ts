@@ -17,7 +17,7 @@
  *   --profile           after measuring, trace statements and CPU-profile 40 sequential calls (stderr)
  *   --wait-idle N       before each run, wait up to N s for the machine to be < 20% busy (default 30)
  *   --sql FILE          run this SQL script after the migrations (to try a schema or trigger change
- *                       without editing src/, e.g. bench/experiments/*.sql)
+ *                       without editing src/)
  *
  * stdout: one JSON object per database. stderr: progress, per-run results, profile.
  */
