@@ -3,6 +3,7 @@ import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { scheduleMaintenance } from './jobs/maintenance.ts';
 import { type Credentials, ensureDemo } from './modules/businesses/seed-demo.ts';
 
 export interface RunningServer {
@@ -13,7 +14,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** start-up: config → database → migrations → demo seed → listen. */
+/** start-up: config → database → migrations → demo seed → listen → housekeeping. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   await migrate(database);
@@ -22,8 +23,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = await buildApp({ db: database.db, config, clock, logger: { level: config.logLevel } });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+  const stopMaintenance = scheduleMaintenance(database, app.log);
   let stopping: Promise<void> | undefined;
   const stop = () => {
+    stopMaintenance();
     stopping ??= app.close().then(() => database.close());
     return stopping;
   };
