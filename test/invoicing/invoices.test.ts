@@ -430,6 +430,15 @@ describe('GET /api/v1/invoices (list)', () => {
     expect(before.items).toEqual([]);
   });
 
+  it('filters by an exclusive created range with created_after / created_before', async () => {
+    const after = made[0].created_at as string;
+    const page = ok(await l.tenant.get(`/api/v1/invoices?created_after=${encodeURIComponent(after)}&limit=500`));
+    const expected = made.filter((m) => m.created_at > after);
+    expect(new Set(ids(page))).toEqual(new Set(expected.map((m) => m.id)));
+    const none = ok(await l.tenant.get(`/api/v1/invoices?created_before=${encodeURIComponent('2000-01-01T00:00:00Z')}`));
+    expect(none.items).toEqual([]);
+  });
+
   it('pages with opaque cursors forwards and backwards', async () => {
     const seen: string[] = [];
     let page = ok(await l.tenant.get('/api/v1/invoices?limit=2'));

@@ -37,8 +37,10 @@ const listQuery = (partyFilter: string) =>
     status: Type.Optional(Type.Union(['draft', 'open', 'partially_paid', 'manual_paid', 'stripe_paid', 'void'].map((s) => Type.Literal(s)))),
     [partyFilter]: Type.Optional(Type.String({ maxLength: 64 })),
     import_id: Type.Optional(Type.String({ maxLength: 64 })),
-    created_from: Type.Optional(Timestamp),
-    created_to: Type.Optional(Timestamp),
+    created_from: Type.Optional({ ...Timestamp, description: 'Created at or after (inclusive).' }),
+    created_to: Type.Optional({ ...Timestamp, description: 'Created at or before (inclusive).' }),
+    created_after: Type.Optional({ ...Timestamp, description: 'Created strictly after.' }),
+    created_before: Type.Optional({ ...Timestamp, description: 'Created strictly before.' }),
   });
 
 type ListParams = Record<string, string | number | boolean | undefined>;
@@ -88,6 +90,8 @@ function registerResource(app: FastifyInstance, r: DocumentResource): void {
         importId: q.import_id as string | undefined,
         createdFrom: q.created_from as string | undefined,
         createdTo: q.created_to as string | undefined,
+        createdAfter: q.created_after as string | undefined,
+        createdBefore: q.created_before as string | undefined,
       };
       const page = { limit: q.limit as number, cursor: q.cursor as string | undefined, includeTotal: q.include_total as boolean };
       return listDocuments(request.server.deps.db, businessOf(request).businessId, r.kind, filters, page, request.server.deps.config.publicUrl);

@@ -92,6 +92,8 @@ export interface DocumentFilters {
   importId?: string | undefined;
   createdFrom?: string | undefined;
   createdTo?: string | undefined;
+  createdAfter?: string | undefined;
+  createdBefore?: string | undefined;
 }
 
 export async function listDocuments(
@@ -111,6 +113,8 @@ export async function listDocuments(
   if (filters.importId) query = query.where('import_id', '=', filters.importId);
   if (filters.createdFrom) query = query.where('created_at', '>=', filters.createdFrom);
   if (filters.createdTo) query = query.where('created_at', '<=', filters.createdTo);
+  if (filters.createdAfter) query = query.where('created_at', '>', filters.createdAfter);
+  if (filters.createdBefore) query = query.where('created_at', '<', filters.createdBefore);
   const pageQuery = clause.where ? query.where(clause.where) : query;
   const rows = await pageQuery.select(['id', 'created_at']).orderBy(clause.order as never).limit(page.limit + 1).execute();
   const total = page.includeTotal
