@@ -24,7 +24,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../src/config.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
 import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
 import { type BatchWriter, baselineStatements, kyselyWriters, pgWriters, runBaseline } from './lib/baseline.ts';
@@ -33,10 +32,9 @@ import { HttpClient } from './lib/http.ts';
 import { cpuProfile, phaseBreakdown, summarize } from './lib/profile.ts';
 import { costPer, sampleCosts } from './lib/costs.ts';
 import { CpuMeter, median, percentile, round, waitForIdle } from './lib/stats.ts';
-import { pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
+import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
 import { busyTime, installTracer, type TracedQuery, traced } from './lib/trace.ts';
 
-const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const SHAPE = { invoices: 50, lines: 3 };
 const BODY_VARIANTS = 16;
 
@@ -138,18 +136,6 @@ async function load(client: HttpClient, token: string, bodies: string[], concurr
 // ---------------------------------------------------------------------------------------
 // One database, one run
 
-function serverConfig(target: Target) {
-  return loadConfig({
-    RATE_LIMIT_PER_MINUTE: '0',
-    BILLOW_SEED_DEMO: 'false',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    BILLOW_ADMIN_TOKEN: ADMIN_TOKEN,
-    BILLOW_DATA_DIR: target.dataDir,
-    DATABASE_URL: target.databaseUrl,
-  });
-}
 
 async function baselineWriters(target: Target, server: RunningServer, opts: Options): Promise<BatchWriter[]> {
   const statements = baselineStatements(SHAPE.invoices, SHAPE.lines);
@@ -174,7 +160,7 @@ async function measureBaseline(target: Target, server: RunningServer, fixture: F
 }
 
 async function benchOnce(target: Target, opts: Options): Promise<BulkResult> {
-  const server = await startServer(serverConfig(target));
+  const server = await startServer(benchServerConfig(target));
   const client = new HttpClient(server.url, opts.concurrency);
   try {
     if (opts.sql) {

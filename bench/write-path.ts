@@ -14,7 +14,6 @@ import { createHash } from 'node:crypto';
 import { CompiledQuery, type Kysely } from 'kysely';
 import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
-import { loadConfig } from '../src/config.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
 import { numberOption, parseArgs, stringOption } from './lib/args.ts';
 import {
@@ -31,9 +30,8 @@ import { bulkBodies, createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
 import { costPer, sampleCosts } from './lib/costs.ts';
 import { median, round, waitForIdle } from './lib/stats.ts';
-import { pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
+import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
 
-const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const SHAPE = { invoices: 50, lines: 3 };
 const log = (message: string) => process.stderr.write(`[bench write-path] ${message}\n`);
 
@@ -229,18 +227,7 @@ async function prepare(server: RunningServer): Promise<Context> {
 }
 
 async function benchDatabase(target: Target, opts: { seconds: number; rounds: number; concurrency: number }) {
-  const server = await startServer(
-    loadConfig({
-      RATE_LIMIT_PER_MINUTE: '0',
-      BILLOW_SEED_DEMO: 'false',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      BILLOW_ADMIN_TOKEN: ADMIN_TOKEN,
-      BILLOW_DATA_DIR: target.dataDir,
-      DATABASE_URL: target.databaseUrl,
-    }),
-  );
+  const server = await startServer(benchServerConfig(target));
   const sessions = target.databaseUrl ? await pgSessions(target.databaseUrl, opts.concurrency) : pgliteSessions(server.database.db, opts.concurrency);
   try {
     const ctx = await prepare(server);

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../src/config.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,4 +89,20 @@ export async function postgresTarget(url: string): Promise<Target> {
 export async function pgliteTarget(): Promise<Target> {
   const { dir, cleanup } = tempDir('billow-bench-pglite-');
   return { name: 'pglite', databaseUrl: undefined, dataDir: dir, cleanup };
+}
+
+export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+
+/** The real server's configuration for a bench target: no rate limit, no demo, loopback. */
+export function benchServerConfig(target: Target) {
+  return loadConfig({
+    RATE_LIMIT_PER_MINUTE: '0',
+    BILLOW_SEED_DEMO: 'false',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    BILLOW_ADMIN_TOKEN: ADMIN_TOKEN,
+    BILLOW_DATA_DIR: target.dataDir,
+    DATABASE_URL: target.databaseUrl,
+  });
 }

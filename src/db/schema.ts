@@ -87,7 +87,17 @@ export interface IdempotencyKeysTable {
 
 export type InvoiceKind = 'invoice' | 'bill';
 
-export interface InvoicesTable {
+/** Tax components and totals: the same columns on documents and on their lines. */
+interface TaxColumns {
+  cgst: number;
+  sgst: number;
+  igst: number;
+  tax: number;
+  tax_total: number;
+  total: number;
+}
+
+export interface InvoicesTable extends TaxColumns {
   business_id: string;
   id: string;
   kind: InvoiceKind;
@@ -107,12 +117,6 @@ export interface InvoicesTable {
   reference: string | null;
   subtotal: number;
   discount_total: number;
-  cgst: number;
-  sgst: number;
-  igst: number;
-  tax: number;
-  tax_total: number;
-  total: number;
   total_paid: Generated<number>;
   hosted_token: string;
   order_id: string | null;
@@ -129,7 +133,7 @@ export interface InvoicesTable {
   updated_at: string;
 }
 
-export interface InvoiceLinesTable {
+export interface InvoiceLinesTable extends TaxColumns {
   business_id: string;
   invoice_id: string;
   id: string;
@@ -146,12 +150,6 @@ export interface InvoiceLinesTable {
   amount: number;
   discount: number;
   taxable: number;
-  cgst: number;
-  sgst: number;
-  igst: number;
-  tax: number;
-  tax_total: number;
-  total: number;
 }
 
 export interface NumberSeriesTable {

@@ -42,6 +42,8 @@ export const BillInput = Closed({ vendor_id: Id, bill_number: Type.String({ minL
 
 const Int = Type.Integer();
 const NullableString = Nullable(Type.String());
+/** Tax components and totals, per line and per document alike. */
+const taxAmounts = { cgst: Int, sgst: Int, igst: Int, tax: Int, tax_total: Int, total: Int };
 
 export const LineItemResponse = Type.Object({
   id: Type.String(),
@@ -57,12 +59,7 @@ export const LineItemResponse = Type.Object({
   amount: Int,
   discount: Int,
   taxable_amount: Int,
-  cgst: Int,
-  sgst: Int,
-  igst: Int,
-  tax: Int,
-  tax_total: Int,
-  total: Int,
+  ...taxAmounts,
 });
 
 export const JournalEntryResponse = Type.Object({
@@ -102,12 +99,7 @@ const commonResponse = {
   line_items: Type.Array(LineItemResponse),
   subtotal: Int,
   discount_total: Int,
-  cgst: Int,
-  sgst: Int,
-  igst: Int,
-  tax: Int,
-  tax_total: Int,
-  total: Int,
+  ...taxAmounts,
   total_paid: Int,
   balance_due: Int,
   paid_on: NullableString,

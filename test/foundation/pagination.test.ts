@@ -2,16 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Json, type TestEnv, testApp } from '../helpers/app.ts';
 import { createBusiness, createCustomer, type Tenant } from '../helpers/factories.ts';
 import { expect422 } from './support.ts';
+import type { Page as ListPage } from '../../src/modules/pagination.ts';
 
-interface Page {
-  items: Json[];
-  total: number | null;
-  limit: number;
-  next_cursor: string | null;
-  prev_cursor: string | null;
-  has_next: boolean;
-  has_prev: boolean;
-}
+type Page = ListPage<Json>;
 
 let env: TestEnv;
 let tenant: Tenant;
