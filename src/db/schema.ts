@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /**
  * Row types as our type parsers return them: bigint → number (safe-integer guarded),
@@ -227,5 +227,4 @@ export interface DB {
 
 export type Business = Selectable<BusinessesTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
-export type NewInvoiceRow = Insertable<InvoicesTable>;
 export type InvoiceLineRow = Selectable<InvoiceLinesTable>;

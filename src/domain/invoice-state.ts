@@ -30,10 +30,6 @@ export function isInvoiceStatus(value: string): value is InvoiceStatus {
   return (INVOICE_STATUSES as readonly string[]).includes(value);
 }
 
-export function isPaid(status: InvoiceStatus): boolean {
-  return status === 'manual_paid' || status === 'stripe_paid';
-}
-
 export function assertCanFinalize(status: InvoiceStatus, kind: DocumentKind = 'invoice'): void {
   if (status !== 'draft') throw stateError(FINALIZE_VERB[kind], kind, status);
 }

@@ -17,7 +17,6 @@ export const CurrencyCode = Type.String({ pattern: '^[A-Z]{3}$', description: 'I
 export const StateCode = Type.String({ pattern: '^[A-Z]{2}-[A-Z0-9]{1,3}$', description: 'ISO 3166-2 code, e.g. IN-MH.' });
 export const Gstin = Type.String({ pattern: '^[0-9]{2}[A-Z0-9]{13}$', description: '15-character GSTIN.' });
 export const MinorUnits = Type.Integer({ minimum: 0, maximum: 1e15, description: 'Integer minor units (cents, paise).' });
-export const SignedMinorUnits = Type.Integer({ minimum: -1e15, maximum: 1e15 });
 export const Percent = Type.Union([Type.Number({ minimum: 0, maximum: 100 }), Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,4})?$' })], {
   description: 'Percent with up to 4 decimals, e.g. 18 or "12.5".',
 });

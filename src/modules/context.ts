@@ -43,6 +43,3 @@ export function transact<T>(ctx: Context, work: (tx: Tx) => Promise<T>): Promise
     return result;
   });
 }
-
-/** Milliseconds only: list cursors round-trip timestamps through ISO strings. */
-export const nowIso = (clock: () => Date) => clock().toISOString();

@@ -47,9 +47,4 @@ export interface JournalEntryDraft {
   lines: PostingLine[];
 }
 
-export interface EventDraft {
-  type: string;
-  data: unknown;
-}
-
 export type { InvoiceKind };
