@@ -50,3 +50,24 @@ describe('a row refused by the database fails alone', () => {
     expect(await countDocuments(f.tenant, 'invoices')).toBe(before);
   });
 });
+
+describe('text PostgreSQL cannot store fails only its item', () => {
+  it.each([
+    ['a NUL character', 'bad\u0000text'],
+    ['a lone surrogate', 'bad\ud800text'],
+  ])('rejects the item with %s and creates the others', async (_what, text) => {
+    const before = await countDocuments(f.tenant, 'invoices');
+    const response = await f.tenant.post('/bulk/invoices', { invoices: [invoiceEntry(f), invoiceEntry(f, { description: text }), invoiceEntry(f)] });
+    expect(response.statusCode, response.body).toBe(200);
+    const body = response.json() as Json;
+    expect(body.results.map((r: Json) => r.ok)).toEqual([true, false, true]);
+    expect(body.results[1].error).toMatchObject({ code: 'validation.invalid', field: 'description' });
+    expect(await countDocuments(f.tenant, 'invoices')).toBe(before + 2);
+  });
+
+  it('refuses such text in a single create with 422 naming the field', async () => {
+    const response = await f.tenant.post('/api/v1/invoices', invoiceEntry(f, { reference: 'x\ud800' }));
+    expect(response.statusCode).toBe(422);
+    expect(response.json().detail[0].loc).toEqual(['body', 'reference']);
+  });
+});

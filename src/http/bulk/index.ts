@@ -7,6 +7,7 @@ import { createDocument, createDocuments, type CreateOutcome } from '../../modul
 import type { DocumentInput } from '../../modules/invoicing/types.ts';
 import { BillInput, BillResponse, InvoiceInput, InvoiceResponse } from '../document-schemas.ts';
 import { installErrorFormat } from '../errors.ts';
+import { UNSTORABLE_TEXT, unstorablePath } from '../json-body.ts';
 import { issuesFromAjv, problemFromIssues } from '../problem.ts';
 import { respond } from '../respond.ts';
 import { Closed, Nullable } from '../schemas.ts';
@@ -30,6 +31,8 @@ const ItemErrorSchema = Type.Object({ code: Type.String(), message: Type.String(
 
 /** Each item is validated on its own, so one malformed item fails alone (STACK-NOTES). */
 function checkItem(validate: ValidateFunction, item: unknown): DocumentInput | DomainError {
+  const badText = unstorablePath(item);
+  if (badText !== undefined) return new DomainError('validation.invalid', UNSTORABLE_TEXT, badText || undefined);
   if (validate(item)) return item as DocumentInput;
   const problem = problemFromIssues(issuesFromAjv(validate.errors ?? []), false);
   return new DomainError(problem.code as ErrorCode, problem.message, problem.field);
@@ -59,7 +62,7 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
   app.post(
     `/bulk/${d.plural}`,
     {
-      config,
+      config: { ...config, textCheckedPerItem: true },
       validatorCompiler: ({ httpPart, ...rest }) => (httpPart === 'body' ? envelope : validatorCompiler({ httpPart, ...rest })),
       schema: {
         tags,

@@ -1,0 +1,92 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Json, type TestEnv, testApp } from '../helpers/app.ts';
+import { createBusiness, createCustomer, createItem, createVendor, type Tenant } from '../helpers/factories.ts';
+
+/**
+ * SPEC §8: bad input gets a 4xx, never a 500. Random JSON in place of whole bodies and of
+ * single fields of otherwise valid bodies, on every write surface.
+ */
+let env: TestEnv;
+let tenant: Tenant;
+
+const validInvoice = () => ({
+  customer_id: 'ct_fuzz',
+  date: '2026-05-12T00:00:00',
+  place_of_supply: 'IN-MH',
+  line_items: [{ item_id: 'it_fuzz', quantity: 2 }, { name: 'Service', unit_price: 1000, quantity: '1.5', tax_rate: 18 }],
+});
+const validBill = () => ({ ...validInvoice(), customer_id: undefined, vendor_id: 'vn_fuzz', bill_number: 'B-1' });
+
+beforeAll(async () => {
+  env = await testApp();
+  tenant = await createBusiness(env.app);
+  await createCustomer(tenant, { id: 'ct_fuzz' });
+  await createVendor(tenant, { id: 'vn_fuzz' });
+  await createItem(tenant, { id: 'it_fuzz' });
+});
+afterAll(() => env.app.close());
+
+// Values that stress parsers: huge and tiny numbers, odd strings, deep and wide structures.
+const nasty = fc.oneof(
+  fc.jsonValue({ maxDepth: 4 }),
+  fc.constantFrom(1e308, -1e308, 1e-320, 2 ** 53 + 1, -0, 0.1 + 0.2, '1e999', '0x10', ' 1 ', '', '\u0000', '\uD800', 'Ω'.repeat(5000)),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+);
+
+const FIELDS = ['customer_id', 'date', 'due_date', 'place_of_supply', 'currency', 'description', 'reference', 'auto_approve', 'line_items'];
+const LINE_FIELDS = ['item_id', 'name', 'quantity', 'unit_price', 'tax_rate', 'discount_percent', 'discount_amount', 'hsn_code'];
+
+const mutatedInvoice = fc.record({ field: fc.constantFrom(...FIELDS), line: fc.constantFrom(...LINE_FIELDS), onLine: fc.boolean(), value: nasty }).map(({ field, line, onLine, value }) => {
+  const body: Json = validInvoice();
+  if (onLine) body.line_items[0][line] = value;
+  else body[field] = value;
+  return body;
+});
+
+async function neverServerError(method: 'POST' | 'PATCH', url: string, payload: unknown): Promise<void> {
+  const response = await tenant.request(method, url, payload);
+  expect(response.statusCode, `${url} ${JSON.stringify(payload)?.slice(0, 300)} → ${response.body.slice(0, 300)}`).toBeLessThan(500);
+}
+
+describe('fuzzed bodies never cause a 5xx', () => {
+  it('POST /api/v1/invoices with whole random bodies', async () => {
+    await fc.assert(fc.asyncProperty(nasty, (body) => neverServerError('POST', '/api/v1/invoices', body)), { numRuns: 150 });
+  });
+
+  it('POST /api/v1/invoices with one field of a valid body replaced', async () => {
+    await fc.assert(fc.asyncProperty(mutatedInvoice, (body) => neverServerError('POST', '/api/v1/invoices', body)), { numRuns: 250 });
+  });
+
+  it('POST /bulk/invoices with mutated items, each answered per item', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(mutatedInvoice, nasty), { minLength: 1, maxLength: 5 }), async (items) => {
+        const response = await tenant.post('/bulk/invoices', { invoices: items });
+        expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
+        expect(response.json().results).toHaveLength(items.length);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('POST /bulk/bills and POST /bills with mutated bills', async () => {
+    const mutatedBill = fc.record({ field: fc.constantFrom('vendor_id', 'bill_number', ...FIELDS), value: nasty }).map(({ field, value }) => ({ ...validBill(), [field]: value }));
+    await fc.assert(fc.asyncProperty(mutatedBill, (body) => neverServerError('POST', '/bills', body)), { numRuns: 100 });
+  });
+
+  it('catalog writes and payments with random bodies', async () => {
+    const invoice = (await tenant.post('/api/v1/invoices', { ...validInvoice(), auto_approve: true })).json();
+    const targets: ['POST' | 'PATCH', string][] = [
+      ['POST', '/api/v1/customers'],
+      ['POST', '/api/v1/items'],
+      ['PATCH', '/api/v1/customers/ct_fuzz'],
+      ['PATCH', '/api/v1/items/it_fuzz'],
+      ['POST', `/api/v1/invoices/${invoice.id}/payments`],
+    ];
+    const patchable = fc.dictionary(fc.constantFrom('name', 'email', 'currency', 'state', 'gstin', 'payment_terms_days', 'unit_price', 'tax_rate', 'amount', 'paid_on', 'source'), nasty, { maxKeys: 3 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...targets), fc.oneof(nasty, patchable), ([method, url], body) => neverServerError(method, url, body)),
+      { numRuns: 250 },
+    );
+  });
+});
