@@ -1,5 +1,5 @@
 /**
- * Benchmark entry point: `npm run bench -- <name> [options]`.
+ * Benchmark entry point: `npm run bench -- <name> [options]`; `npm run bench` alone runs `bulk`.
  * Each benchmark prints one JSON object per measured configuration on stdout;
  * progress and diagnostics go to stderr.
  */
@@ -9,8 +9,11 @@ const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void
 };
 
 async function run(): Promise<void> {
-  const [name, ...rest] = process.argv.slice(2);
-  const load = name === undefined ? undefined : BENCHES[name];
+  const args = process.argv.slice(2);
+  const named = args[0] !== undefined && !args[0].startsWith('-');
+  const name = named ? (args[0] as string) : 'bulk';
+  const rest = named ? args.slice(1) : args;
+  const load = BENCHES[name];
   if (!load) {
     process.stderr.write(`usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> [options]\n`);
     process.exitCode = 2;
