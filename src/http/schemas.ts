@@ -14,7 +14,12 @@ export const Id = Type.String({ minLength: 1, maxLength: 64 });
 export const IdParams = Closed({ id: Id });
 
 export const CurrencyCode = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, e.g. INR, USD.' });
-export const StateCode = Type.String({ pattern: '^[A-Z]{2}-[A-Z0-9]{1,3}$', description: 'ISO 3166-2 code, e.g. IN-MH.' });
+// Indian (GST) codes are checked against the list of states where they matter; other
+// countries' subdivision codes are accepted as given ("CA", "US-CA", "AU-NSW").
+export const StateCode = Type.String({
+  pattern: '^[A-Z0-9]{1,3}(-[A-Z0-9]{1,3})?$',
+  description: 'ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA.',
+});
 export const Gstin = Type.String({ pattern: '^[0-9]{2}[A-Z0-9]{13}$', description: '15-character GSTIN.' });
 export const MinorUnits = Type.Integer({ minimum: 0, maximum: 1e15, description: 'Integer minor units (cents, paise).' });
 export const Percent = Type.Union([Type.Number({ minimum: 0, maximum: 100 }), Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,4})?$' })], {
