@@ -3,6 +3,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
 import type { Fixture } from './fixture.ts';
+import { INVOICE_COLUMNS as INVOICE_COLUMN_TYPES, LINE_COLUMNS as LINE_COLUMN_TYPES } from '../../src/db/columns.ts';
 
 /**
  * The baseline the bulk endpoint is compared with: the same rows (1 invoice + 3 lines per
@@ -31,20 +32,10 @@ function insertSql(table: string, columns: readonly string[], rows: number): str
   return `insert into ${table} (${columns.join(', ')}) values ${tuples.join(', ')}`;
 }
 
-// PostgreSQL types of the columns above, for the unnest() variant (bench write-path).
-export const INVOICE_TYPES = [
-  'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text',
-  'text', 'date', 'date', 'text', 'text', 'text', 'text', 'int8', 'int8',
-  'int8', 'int8', 'int8', 'int8', 'int8', 'int8', 'int8', 'text', 'text', 'text', 'text',
-  'text', 'text', 'bool', 'timestamptz', 'timestamptz', 'timestamptz', 'timestamptz',
-  'timestamptz', 'timestamptz',
-] as const;
-
-export const LINE_TYPES = [
-  'text', 'text', 'text', 'int4', 'text', 'text', 'text', 'text', 'numeric', 'int8',
-  'numeric', 'int8', 'numeric', 'int8', 'int8', 'int8', 'int8', 'int8', 'int8', 'int8',
-  'int8', 'int8',
-] as const;
+// PostgreSQL types of the columns above, for the unnest() variant (bench write-path): the
+// application's own column map, so the two cannot drift apart.
+export const INVOICE_TYPES = INVOICE_COLUMNS.map((c) => INVOICE_COLUMN_TYPES[c]);
+export const LINE_TYPES = LINE_COLUMNS.map((c) => LINE_COLUMN_TYPES[c]);
 
 /** `insert into t (cols) select * from unnest($1::type[], …)`: one parameter per column. */
 export function unnestSql(table: string, columns: readonly string[], types: readonly string[]): string {

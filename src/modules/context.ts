@@ -35,7 +35,7 @@ export interface Context {
  * The transaction boundary of a write use case: everything `work` does, plus whatever the
  * hooks add, commits or rolls back together.
  */
-export function transact<T>(ctx: Context, work: (tx: Tx) => Promise<T>): Promise<T> {
+export function transact<T>(ctx: Pick<Context, 'db' | 'hooks'>, work: (tx: Tx) => Promise<T>): Promise<T> {
   return ctx.db.transaction().execute(async (tx) => {
     await ctx.hooks?.begin(tx);
     const result = await work(tx);

@@ -24,7 +24,7 @@ export function registerBusinesses(program: Command): void {
     .action(async (options: CreateOptions) => {
       const result = await withDatabase(({ database }) =>
         createBusiness(
-          database.db,
+          { db: database.db, clock: () => new Date() },
           {
             name: options.name,
             country: options.country,
@@ -32,7 +32,6 @@ export function registerBusinesses(program: Command): void {
             state: options.state ?? null,
             invoice_prefix: options.invoicePrefix,
           },
-          () => new Date(),
         ),
       );
       printJson(result);

@@ -51,7 +51,7 @@ export function registerBusinessRoutes(app: FastifyInstance): void {
     },
     (request, reply) =>
       respond(request, reply, { status: 201, format: formatNative, body: (r) => r, redact: redactToken }, (ctx) =>
-        createBusiness(ctx.db, request.body as NewBusiness, ctx.clock, ctx.hooks),
+        createBusiness(ctx, request.body as NewBusiness),
       ),
   );
   app.get(

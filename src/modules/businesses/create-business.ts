@@ -6,7 +6,7 @@ import { isValidPrefix } from '../../domain/numbering.ts';
 import { isPlaceOfSupply } from '../../domain/tax.ts';
 import type { Business } from '../../db/schema.ts';
 import { createPrincipal, grantMembership, issueToken } from '../auth/tokens.ts';
-import type { Db, Tx } from '../context.ts';
+import { type Context, type Db, type Tx, transact } from '../context.ts';
 
 export interface NewBusiness {
   id?: string | undefined;
@@ -64,21 +64,16 @@ async function insertBusiness(tx: Tx, input: NewBusiness, now: string): Promise<
  * scope — one transaction, so a business never exists without its ledger or its owner.
  */
 export async function createBusiness(
-  db: Db,
+  ctx: Pick<Context, 'db' | 'clock' | 'hooks'>,
   input: NewBusiness,
-  clock: () => Date,
-  hooks?: { begin(tx: Tx): Promise<void>; seal(tx: Tx, result: unknown): Promise<void> },
 ): Promise<{ business: Business; token: string }> {
   validate(input);
-  return db.transaction().execute(async (tx) => {
-    await hooks?.begin(tx);
-    const business = await insertBusiness(tx, input, clock().toISOString());
+  return transact(ctx, async (tx) => {
+    const business = await insertBusiness(tx, input, ctx.clock().toISOString());
     const owner = await createPrincipal(tx, { name: `${input.name} owner`, type: 'admin' });
     await grantMembership(tx, business.id, owner.id);
     const issued = await issueToken(tx, { principalId: owner.id, name: 'owner', scopes: ['*'] });
-    const result = { business, token: issued.token };
-    await hooks?.seal(tx, result);
-    return result;
+    return { business, token: issued.token };
   });
 }
 

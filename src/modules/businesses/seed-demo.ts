@@ -23,9 +23,8 @@ const ITEMS = [
 /** First start: a GST-registered demo business in Maharashtra with a few customers and items. */
 export async function seedDemo(db: Db, clock: () => Date): Promise<Credentials> {
   const { business, token } = await createBusiness(
-    db,
+    { db, clock },
     { name: 'Demo Traders', country: 'IN', state: 'IN-MH', currency: 'INR', gstin: '27AAFCD1234E1Z9', invoice_prefix: 'DT-' },
-    clock,
   );
   const now = clock().toISOString();
   const stamp = { business_id: business.id, created_at: now, updated_at: now };

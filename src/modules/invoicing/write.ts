@@ -1,6 +1,7 @@
 import { uuidv7 } from 'uuidv7';
-import type { Business, InvoiceLineRow, InvoiceRow } from '../../db/schema.ts';
-import { type ColumnType, insertRows } from '../../db/insert-rows.ts';
+import type { Business, InvoiceRow } from '../../db/schema.ts';
+import { INVOICE_COLUMNS, LINE_COLUMNS } from '../../db/columns.ts';
+import { insertRows } from '../../db/insert-rows.ts';
 import { statusAfterApproval } from '../../domain/invoice-state.ts';
 import { billApprovedLines, invoiceFinalizedLines } from '../../domain/ledger.ts';
 import type { InvoiceTotals } from '../../domain/pricing.ts';
@@ -11,25 +12,6 @@ import { takeEntityIds, takeInvoiceNumbers } from './numbering.ts';
 import type { PreparedDocument } from './prepare.ts';
 import type { JournalEntryDraft } from './types.ts';
 import { type DocumentView, documentView, type EntryView } from './view.ts';
-
-const money = 'bigint' as const;
-const tax = { cgst: money, sgst: money, igst: money, tax: money, tax_total: money, total: money };
-
-const INVOICE_COLUMNS: Record<keyof InvoiceRow, ColumnType> = {
-  ...{ business_id: 'text', id: 'text', kind: 'text', status: 'text', customer_id: 'text', vendor_id: 'text' },
-  ...{ party_name: 'text', party_email: 'text', number: 'text', bill_number: 'text', currency: 'text' },
-  ...{ date: 'date', due_date: 'date', place_of_supply: 'text', tax_regime: 'text', description: 'text', reference: 'text' },
-  ...{ subtotal: money, discount_total: money, ...tax, total_paid: money, hosted_token: 'text' },
-  ...{ order_id: 'text', import_id: 'text', entity_id: 'text', stripe_invoice_id: 'text', recurring_template_id: 'text' },
-  ...{ delivered: 'boolean', delivered_on: 'timestamptz', paid_on: 'timestamptz', finalized_at: 'timestamptz' },
-  ...{ voided_at: 'timestamptz', created_at: 'timestamptz', updated_at: 'timestamptz' },
-};
-
-const LINE_COLUMNS: Record<keyof InvoiceLineRow, ColumnType> = {
-  ...{ business_id: 'text', invoice_id: 'text', id: 'text', position: 'int', item_id: 'text', name: 'text' },
-  ...{ description: 'text', hsn_code: 'text', quantity: 'numeric', unit_price: money, discount_percent: 'numeric' },
-  ...{ discount_amount: money, tax_rate: 'numeric', amount: money, discount: money, taxable: money, ...tax },
-};
 
 export const eventPrefix = (kind: InvoiceRow['kind']) => (kind === 'invoice' ? 'INVOICE' : 'BILL');
 
