@@ -13,7 +13,8 @@ export interface Target {
   cleanup(): Promise<void>;
 }
 
-export const BENCH_DATABASE = 'billow_bench';
+/** BENCH_DATABASE lets parallel benchmark runs each use a database of their own. */
+export const BENCH_DATABASE = process.env.BENCH_DATABASE || 'billow_bench';
 
 /** Temporary directories still in use: removed on Ctrl-C as well as at the end of a run. */
 const liveDirs = new Set<string>();
