@@ -206,6 +206,23 @@ export interface EventsTable {
   created_at: string;
 }
 
+export interface DelayedChargesTable {
+  business_id: string;
+  id: string;
+  customer_id: string;
+  item_id: string | null;
+  description: string;
+  quantity: string;
+  unit_price: number;
+  currency: string;
+  tax_rate: string;
+  status: 'pending' | 'invoiced';
+  invoice_id: string | null;
+  invoiced_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DB {
   businesses: BusinessesTable;
   principals: PrincipalsTable;
@@ -223,8 +240,10 @@ export interface DB {
   journal_lines: JournalLinesTable;
   payments: PaymentsTable;
   events: EventsTable;
+  delayed_charges: DelayedChargesTable;
 }
 
 export type Business = Selectable<BusinessesTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type InvoiceLineRow = Selectable<InvoiceLinesTable>;
+export type DelayedChargeRow = Selectable<DelayedChargesTable>;
