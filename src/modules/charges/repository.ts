@@ -65,17 +65,21 @@ export async function listCharges(db: Db, businessId: string, filters: ChargeFil
  * Locks the pending charges of these (customer, currency) pairs, in id order: every sweep
  * takes its locks in the same order, so concurrent batches queue instead of deadlocking.
  * Under READ COMMITTED a row another transaction invoiced while we waited is re-checked
- * against `status = 'pending'` and left out.
+ * against `status = 'pending'` and left out. The statement filters by customers and by
+ * currencies separately (an exact pair test was planned as a nested loop over every pending
+ * charge of the business, 10x slower on PGlite: docs/PERFORMANCE.md), so a batch mixing
+ * currencies may also lock, but never returns, a customer's charges in another of them.
  */
 export async function lockPendingCharges(tx: Tx, businessId: string, pairs: { customerId: string; currency: string }[]): Promise<DelayedChargeRow[]> {
   if (pairs.length === 0) return [];
   const result = await sql<DelayedChargeRow>`
     select * from delayed_charges
     where business_id = ${businessId} and status = 'pending'
-      and (customer_id, currency) in (select * from unnest(${pairs.map((p) => p.customerId)}::text[], ${pairs.map((p) => p.currency)}::text[]))
+      and customer_id = any(${pairs.map((p) => p.customerId)}::text[]) and currency = any(${[...new Set(pairs.map((p) => p.currency))]}::text[])
     order by id
     for update`.execute(tx);
-  return result.rows;
+  const wanted = new Set(pairs.map((p) => `${p.customerId}\u0000${p.currency}`));
+  return result.rows.filter((row) => wanted.has(`${row.customer_id}\u0000${row.currency}`));
 }
 
 /** Marks swept charges invoiced, each with its invoice: one statement for the whole batch. */
@@ -85,7 +89,7 @@ export async function markInvoiced(tx: Tx, businessId: string, swept: { id: stri
     update delayed_charges c
     set status = 'invoiced', invoice_id = s.invoice_id, invoiced_at = s.at, updated_at = s.at
     from unnest(${swept.map((s) => s.id)}::text[], ${swept.map((s) => s.invoiceId)}::text[], ${swept.map((s) => s.at)}::timestamptz[]) as s (id, invoice_id, at)
-    where c.business_id = ${businessId} and c.id = s.id and c.status = 'pending'`.execute(tx);
+    where c.business_id = ${businessId} and c.id = any(${swept.map((s) => s.id)}::text[]) and c.id = s.id and c.status = 'pending'`.execute(tx);
   // The rows are locked by this transaction since collect(): anything else is a bug.
   if (Number(result.numAffectedRows) !== swept.length) throw new Error('a locked delayed charge changed before it was invoiced');
 }
