@@ -205,6 +205,26 @@ describe('errors: nothing is created', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the route with the seed’s operationId, its schemas and every status', async () => {
+    const doc = (await env.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const operation = doc.paths['/api/v1/invoices/batch'].post;
+    expect(operation.operationId).toBe('create_batch_invoices_api_v1_invoices_batch_post');
+    expect(operation.summary).toBe('Batch create invoices');
+    expect(Object.keys(operation.responses).sort()).toEqual(['201', '400', '401', '403', '404', '409', '422']);
+    const body = operation.requestBody.content['application/json'].schema;
+    expect(body.properties.items.maxItems).toBe(100);
+    expect(body.properties.items.items.required.sort()).toEqual(['customer_id', 'due_date', 'line_items']);
+    for (const path of ['/api/v1/delayed-charges', '/api/v1/delayed-charges/{id}']) {
+      for (const [method, op] of Object.entries(doc.paths[path] as Json)) {
+        expect(op.summary, `${method} ${path}`).toBeTruthy();
+        expect(op.description, `${method} ${path}`).toBeTruthy();
+        expect(op.tags).toEqual(['delayed-charges']);
+      }
+    }
+  });
+});
+
 describe('BATCH_MAX_ITEMS', () => {
   it('bounds the items of one call', async () => {
     const small = await testApp({ batchMaxItems: 3 });

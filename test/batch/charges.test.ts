@@ -108,6 +108,16 @@ describe('POST /api/v1/delayed-charges', () => {
   });
 });
 
+describe('references', () => {
+  it('a customer or item with a delayed charge cannot be deleted (409 conflict.in_use)', async () => {
+    const tenant = await tenantWithCustomer();
+    await createItem(tenant, { id: 'it_used' });
+    await createCharge(tenant, { customer_id: 'ct_a', item_id: 'it_used' });
+    expect(expectDetail(await tenant.request('DELETE', '/api/v1/customers/ct_a'), 409)).toContain('delayed charges');
+    expectDetail(await tenant.request('DELETE', '/api/v1/items/it_used'), 409);
+  });
+});
+
 describe('GET /api/v1/delayed-charges', () => {
   it('lists newest first, filtered by customer and status, with keyset pages', async () => {
     const tenant = await tenantWithCustomer();

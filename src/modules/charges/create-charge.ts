@@ -1,5 +1,5 @@
 import { uuidv7 } from 'uuidv7';
-import { invalid, notFound, required } from '../../domain/errors.ts';
+import { DomainError, invalid, notFound, required } from '../../domain/errors.ts';
 import { getBusiness } from '../businesses/create-business.ts';
 import { findRecords } from '../catalog/records.ts';
 import { type Context, transact } from '../context.ts';
@@ -56,7 +56,7 @@ export async function createDelayedCharge(ctx: Context, input: ChargeInput): Pro
       return chargeView(await insertCharge(tx, row));
     } catch (error) {
       // The customer or item was deleted since we looked it up.
-      if (isForeignKeyViolation(error)) throw notFound(item ? 'Customer or item' : 'Customer', input.customer_id, 'customer_id');
+      if (isForeignKeyViolation(error)) throw new DomainError('not_found.resource', 'The customer or item of this charge was deleted meanwhile.', 'customer_id');
       throw error;
     }
   });
