@@ -20,6 +20,7 @@
  *   --pg-url URL      PostgreSQL server (default $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test);
  *                     the bench uses the database $BENCH_DATABASE (default billow_bench) there
  *   --wait-idle N     before each database, wait up to N s for the machine to be < 20% busy (default 30)
+ *   --profile         afterwards, CPU-profile 8 sequential sweeping calls and print where Node's time goes (stderr)
  *
  * stdout: one JSON object per database. stderr: progress.
  */
@@ -31,6 +32,7 @@ import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/ar
 import { type BatchWriter, baselineStatements, kyselyWriters, pgWriters, runBaseline } from './lib/baseline.ts';
 import { createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
+import { cpuProfile, phaseBreakdown } from './lib/profile.ts';
 import { CpuMeter, percentile, round, waitForIdle } from './lib/stats.ts';
 import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
 
@@ -43,6 +45,7 @@ interface Options {
   databases: ('postgresql' | 'pglite')[];
   pgUrl: string;
   waitIdle: number;
+  profile: boolean;
 }
 
 const log = (message: string) => process.stderr.write(`[bench batch] ${message}\n`);
@@ -59,6 +62,7 @@ function options(args: Args): Options {
     databases: db === 'both' ? ['postgresql', 'pglite'] : [db as 'postgresql' | 'pglite'],
     pgUrl: stringOption(args, 'pg-url', process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test'),
     waitIdle: numberOption(args, 'wait-idle', 30, 0),
+    profile: flag(args, 'profile'),
   };
 }
 
@@ -129,9 +133,20 @@ async function checkSwept(server: RunningServer, businessId: string, expected: n
            (select count(*) from delayed_charges where business_id = ${businessId} and status = 'invoiced')::int as invoiced,
            (select count(*) from invoice_lines where business_id = ${businessId} and name like 'Usage %')::int as lines`.execute(server.database.db);
   const row = result.rows[0];
-  if (!row || row.pending !== 0 || row.invoiced !== expected || row.lines !== expected) {
+  if (row?.pending !== 0 || row.invoiced !== expected || row.lines !== expected) {
     throw new Error(`sweep check failed: expected ${expected} charges invoiced once, got ${JSON.stringify(row)}`);
   }
+}
+
+const PROFILE_CALLS = 8;
+
+/** Node CPU by part of the request path over sequential sweeping calls (charges recorded untimed). */
+async function profileCalls(target: Target, server: RunningServer, client: HttpClient, fixture: Fixture, bodies: string[], opts: Options): Promise<void> {
+  await recordCharges(server, fixture.businessId, opts.charges);
+  const { profile } = await cpuProfile(async () => {
+    for (let i = 0; i < PROFILE_CALLS; i++) await batchCall(client, fixture.token, bodies[i % bodies.length] as string, opts.items);
+  });
+  process.stderr.write(`[bench batch] profile (Node CPU per ${opts.items}-invoice call, ${target.name}): ${JSON.stringify(phaseBreakdown(profile, PROFILE_CALLS), null, 1)}\n`);
 }
 
 async function baselineWriters(target: Target, server: RunningServer, opts: Options): Promise<BatchWriter[]> {
@@ -162,6 +177,7 @@ async function benchDatabase(target: Target, opts: Options) {
     const a = await load(server, client, fixture, bodies, opts, opts.seconds);
     const usage = await cpu.stop();
     await checkSwept(server, fixture.businessId, (warm.rounds + a.rounds) * customers * opts.charges);
+    if (opts.profile) await profileCalls(target, server, client, fixture, bodies, opts);
     const invoicesPerS = a.invoices / a.timedS;
     log(`${target.name}: ${a.rounds} rounds, node CPU ${usage.node_cpu_pct}% of one core, machine CPU ${usage.machine_cpu_pct}% of ${os.cpus().length} cores`);
     return {

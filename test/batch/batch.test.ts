@@ -216,7 +216,7 @@ describe('OpenAPI', () => {
     expect(body.properties.items.maxItems).toBe(100);
     expect(body.properties.items.items.required.sort()).toEqual(['customer_id', 'due_date', 'line_items']);
     for (const path of ['/api/v1/delayed-charges', '/api/v1/delayed-charges/{id}']) {
-      for (const [method, op] of Object.entries(doc.paths[path] as Json)) {
+      for (const [method, op] of Object.entries(doc.paths[path] as Record<string, Json>)) {
         expect(op.summary, `${method} ${path}`).toBeTruthy();
         expect(op.description, `${method} ${path}`).toBeTruthy();
         expect(op.tags).toEqual(['delayed-charges']);
