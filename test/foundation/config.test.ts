@@ -29,6 +29,8 @@ describe('loadConfig', () => {
       idempotencyTtlSeconds: 24 * 3600,
       logLevel: 'info',
       seedDemo: true,
+      workers: true,
+      jobLeaseSeconds: 30,
     });
   });
 
