@@ -219,8 +219,9 @@ async function addExtraLines(tx: Tx, ctx: Context, batch: Batch, options: AllOrN
 
 /**
  * Creates every document or none (seeds/004): if any item fails nothing is written; the first
- * failing item (request order) decides the error, and a 422 lists every invalid item. Otherwise the same preparation, pricing and
- * set-based write as createDocuments, in one transaction; views come back in request order.
+ * failing item (request order) decides the error, and a 422 lists every invalid item.
+ * Otherwise the same preparation, pricing and set-based write as createDocuments, in one
+ * transaction; views come back in request order.
  */
 export async function createAllDocuments(ctx: Context, inputs: DocumentInput[], options: AllOrNothingOptions): Promise<DocumentView[]> {
   const batch = await prepareBatch(ctx, inputs, options);
