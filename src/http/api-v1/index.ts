@@ -3,6 +3,7 @@ import { installErrorFormat } from '../errors.ts';
 import { registerBusinessRoutes } from './businesses.ts';
 import { registerCatalogRoutes } from './catalog.ts';
 import { registerDocumentRoutes } from './documents.ts';
+import { registerOrderRoutes } from './orders.ts';
 import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
 
@@ -13,4 +14,5 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerCatalogRoutes(app);
   registerDocumentRoutes(app);
   registerReportRoutes(app);
+  registerOrderRoutes(app);
 }
