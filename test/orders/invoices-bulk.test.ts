@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/modules/businesses/create-business.ts';
 import { type Json, type TestEnv, testApp } from '../helpers/app.ts';
-import { createBusiness, createCustomer, createItem } from '../helpers/factories.ts';
+import { createBusiness, createCustomer } from '../helpers/factories.ts';
 import { createOrder, eventsOf, expectInvoices, expectOrdersError, invoiceOrders, ORDER_IDS_REQUIRED, shop } from './support.ts';
 
 let env: TestEnv;
