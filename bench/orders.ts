@@ -1,0 +1,196 @@
+/**
+ * `npm run bench -- orders [options]` — POST /invoices/bulk {orderIds} (seeds/003) through the
+ * real HTTP server (in-process, loopback) on PostgreSQL (when it answers) and on-disk PGlite,
+ * compared in the same run with plain multi-row statements writing the same rows
+ * (bench/lib/orders-baseline.ts).
+ *
+ * Each call invoices 100 fresh orders of 3 lines (pushed beforehand through POST /bulk/orders).
+ *
+ * Options:
+ *   --calls N         calls measured at full concurrency; the baseline runs as many transactions (default 96)
+ *   --c1-calls N      calls at concurrency 1, for latency (default 16)
+ *   --concurrency N   concurrent clients / baseline workers (default 8)
+ *   --orders N        orders per call (default 100)
+ *   --drafts          send "finalize": false (no number, no ledger); the baseline writes drafts too
+ *   --db both|postgresql|pglite   (default both)
+ *   --pg-url URL      PostgreSQL server (default $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test);
+ *                     the database used is $BENCH_DATABASE (default billow_bench), wiped first
+ *
+ * stdout: one JSON object per database. stderr: progress.
+ */
+import { performance } from 'node:perf_hooks';
+import { startServer } from '../src/server.ts';
+import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
+import { createFixture, type Fixture } from './lib/fixture.ts';
+import { HttpClient } from './lib/http.ts';
+import { type BenchOrder, baselineCall, kyselyRunners, pgRunners, type TransactionRunner } from './lib/orders-baseline.ts';
+import { percentile, round } from './lib/stats.ts';
+import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
+
+const LINES = 3;
+const STATES = ['IN-MH', 'IN-KA'];
+
+interface Options {
+  calls: number;
+  c1Calls: number;
+  concurrency: number;
+  perCall: number;
+  finalize: boolean;
+  databases: ('postgresql' | 'pglite')[];
+  pgUrl: string;
+}
+
+const log = (message: string) => process.stderr.write(`[bench orders] ${message}\n`);
+
+function options(args: Args): Options {
+  const db = stringOption(args, 'db', 'both');
+  if (!['both', 'postgresql', 'pglite'].includes(db)) throw new Error(`--db must be both, postgresql or pglite, got '${db}'.`);
+  return {
+    calls: Math.floor(numberOption(args, 'calls', 96, 1)),
+    c1Calls: Math.floor(numberOption(args, 'c1-calls', 16, 1)),
+    concurrency: Math.floor(numberOption(args, 'concurrency', 8, 1)),
+    perCall: Math.floor(numberOption(args, 'orders', 100, 1)),
+    finalize: !flag(args, 'drafts'),
+    databases: db === 'both' ? ['postgresql', 'pglite'] : [db as 'postgresql' | 'pglite'],
+    pgUrl: stringOption(args, 'pg-url', process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test'),
+  };
+}
+
+/** `count` orders of 3 auto-filled lines, pushed 50 at a time through POST /bulk/orders. */
+async function pushOrders(client: HttpClient, fixture: Fixture, count: number, concurrency: number): Promise<BenchOrder[]> {
+  const auth = { authorization: `Bearer ${fixture.token}` };
+  const bodies: object[][] = [];
+  for (let k = 0; k < count; k++) {
+    const customer = fixture.customers[k % fixture.customers.length] as Fixture['customers'][number];
+    const order = {
+      customer_id: customer.id,
+      currency: 'INR',
+      place_of_supply: STATES[k % 2] as string,
+      meta: { channel: 'web', shop_order: `S-${k}` },
+      line_items: Array.from({ length: LINES }, (_, j) => ({ item_id: (fixture.items[(k * 7 + j * 3) % fixture.items.length] as Fixture['items'][number]).id, quantity: 1 + ((k + j) % 5) })),
+    };
+    if (k % 50 === 0) bodies.push([]);
+    bodies[bodies.length - 1]?.push(order);
+  }
+  const orders: BenchOrder[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const response = await client.json('POST', '/bulk/orders', { orders: bodies[next++] }, auth, 200);
+        for (const r of response.results) {
+          if (!r.ok) throw new Error(`POST /bulk/orders: ${JSON.stringify(r.error)}`);
+          const customer = fixture.customers.find((c) => c.id === r.order.customer_id) as Fixture['customers'][number];
+          orders.push({ ...r.order, customer_name: customer.name });
+        }
+      }
+    }),
+  );
+  return orders;
+}
+
+/** `concurrency` clients sending `calls` calls between them; each call invoices the next `perCall` orders. */
+async function load(client: HttpClient, token: string, batches: string[][], concurrency: number, finalize: boolean) {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < batches.length) {
+        const orderIds = batches[next++] as string[];
+        const body = JSON.stringify(finalize ? { orderIds } : { orderIds, finalize: false });
+        const t = performance.now();
+        const res = await client.request('POST', '/invoices/bulk', body, { accesstoken: token });
+        latencies.push(performance.now() - t);
+        if (res.status !== 201 || !res.body.startsWith('{"success":true') || !res.body.includes(`"count":${orderIds.length}}`)) {
+          throw new Error(`POST /invoices/bulk → ${res.status}: ${res.body.slice(0, 400)}`);
+        }
+      }
+    }),
+  );
+  const invoices = batches.reduce((s, b) => s + b.length, 0);
+  return { invoicesPerS: invoices / ((performance.now() - start) / 1000), latencies };
+}
+
+async function baseline(runners: TransactionRunner[], businessId: string, batches: BenchOrder[][], finalize: boolean): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    runners.map(async (runner) => {
+      while (next < batches.length) await runner.run(baselineCall(businessId, batches[next++] as BenchOrder[], finalize));
+    }),
+  );
+  return batches.reduce((s, b) => s + b.length, 0) / ((performance.now() - start) / 1000);
+}
+
+function chunk<T>(list: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+}
+
+async function benchOnce(target: Target, opts: Options) {
+  const server = await startServer(benchServerConfig(target));
+  const client = new HttpClient(server.url, opts.concurrency);
+  try {
+    const fixture = await createFixture(client, ADMIN_TOKEN);
+    const warmupCalls = opts.concurrency;
+    const needed = (warmupCalls + 2 * opts.calls + opts.c1Calls) * opts.perCall;
+    log(`${target.name}: pushing ${needed} orders × ${LINES} lines through POST /bulk/orders`);
+    const orders = await pushOrders(client, fixture, needed, opts.concurrency);
+    const batches = chunk(orders, opts.perCall);
+    const ids = (list: BenchOrder[][]) => list.map((b) => b.map((o) => o.id));
+    const warm = batches.slice(0, warmupCalls);
+    const forBaseline = batches.slice(warmupCalls, warmupCalls + opts.calls);
+    const forApp = batches.slice(warmupCalls + opts.calls, warmupCalls + 2 * opts.calls);
+    const forC1 = batches.slice(warmupCalls + 2 * opts.calls);
+    await load(client, fixture.token, ids(warm), opts.concurrency, opts.finalize);
+
+    // The baseline runs first, on the smaller tables: the ratio errs on the conservative side.
+    log(`${target.name}: baseline, ${opts.calls} transactions × ${opts.concurrency} workers`);
+    const runners = target.databaseUrl ? await pgRunners(target.databaseUrl, opts.concurrency) : kyselyRunners(server.database.db, opts.concurrency);
+    let baselinePerS: number;
+    try {
+      baselinePerS = await baseline(runners, fixture.businessId, forBaseline, opts.finalize);
+    } finally {
+      await Promise.all(runners.map((r) => r.close()));
+    }
+    log(`${target.name}: ${opts.calls} calls × ${opts.concurrency} clients`);
+    const a = await load(client, fixture.token, ids(forApp), opts.concurrency, opts.finalize);
+    log(`${target.name}: ${opts.c1Calls} calls at concurrency 1`);
+    const b = await load(client, fixture.token, ids(forC1), 1, opts.finalize);
+    return {
+      database: target.name,
+      finalize: opts.finalize,
+      orders_per_call: opts.perCall,
+      lines_per_order: LINES,
+      concurrency: opts.concurrency,
+      calls: opts.calls,
+      invoices_per_s: round(a.invoicesPerS, 0),
+      p50_ms: round(percentile(a.latencies, 50)),
+      p99_ms: round(percentile(a.latencies, 99)),
+      c1_p50_ms: round(percentile(b.latencies, 50)),
+      c1_p99_ms: round(percentile(b.latencies, 99)),
+      baseline_invoices_per_s: round(baselinePerS, 0),
+      ratio: round(a.invoicesPerS / baselinePerS, 2),
+    };
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const opts = options(parseArgs(argv));
+  const databases = [...opts.databases];
+  if (databases.includes('postgresql') && !(await postgresAnswers(opts.pgUrl))) {
+    log(`PostgreSQL at ${opts.pgUrl} does not answer; skipping it.`);
+    databases.splice(databases.indexOf('postgresql'), 1);
+  }
+  for (const name of databases) {
+    const target = name === 'postgresql' ? await postgresTarget(opts.pgUrl) : await pgliteTarget();
+    try {
+      process.stdout.write(`${JSON.stringify(await benchOnce(target, opts))}\n`);
+    } finally {
+      await target.cleanup();
+    }
+  }
+}
