@@ -102,7 +102,7 @@ export function baselineCall(businessId: string, orders: BenchOrder[], finalize:
     statements.push({ sql: valuesSql('journal_lines', JOURNAL_LINE_COLUMNS, journal.length), params: journal.flat() });
   }
   statements.push({ sql: valuesSql('events', EVENT_COLUMNS, events.length, { payload: '::json' }), params: events.flat() });
-  const pairs = built.map((b, i) => `($${2 * i + 4}, $${2 * i + 5})`).join(', ');
+  const pairs = built.map((_, i) => `($${2 * i + 4}, $${2 * i + 5})`).join(', ');
   statements.push({
     sql: `update orders o set status = 'invoiced', invoice_id = v.invoice_id, invoiced_by = $2::jsonb, updated_at = $3
           from (values ${pairs}) as v(id, invoice_id) where o.business_id = $1 and o.id = v.id`,
