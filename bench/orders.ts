@@ -11,6 +11,7 @@
  *   --c1-calls N      calls at concurrency 1, for latency (default 16)
  *   --concurrency N   concurrent clients / baseline workers (default 8)
  *   --orders N        orders per call (default 100)
+ *   --profile         afterwards, trace the statements of 10 sequential calls (stderr)
  *   --drafts          send "finalize": false (no number, no ledger); the baseline writes drafts too
  *   --db both|postgresql|pglite   (default both)
  *   --pg-url URL      PostgreSQL server (default $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test);
@@ -24,7 +25,8 @@ import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/ar
 import { createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
 import { type BenchOrder, baselineCall, kyselyRunners, pgRunners, type TransactionRunner } from './lib/orders-baseline.ts';
-import { percentile, round } from './lib/stats.ts';
+import { median, percentile, round } from './lib/stats.ts';
+import { busyTime, installTracer, traced } from './lib/trace.ts';
 import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
 
 const LINES = 3;
@@ -36,6 +38,7 @@ interface Options {
   concurrency: number;
   perCall: number;
   finalize: boolean;
+  profile: boolean;
   databases: ('postgresql' | 'pglite')[];
   pgUrl: string;
 }
@@ -51,6 +54,7 @@ function options(args: Args): Options {
     concurrency: Math.floor(numberOption(args, 'concurrency', 8, 1)),
     perCall: Math.floor(numberOption(args, 'orders', 100, 1)),
     finalize: !flag(args, 'drafts'),
+    profile: flag(args, 'profile'),
     databases: db === 'both' ? ['postgresql', 'pglite'] : [db as 'postgresql' | 'pglite'],
     pgUrl: stringOption(args, 'pg-url', process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test'),
   };
@@ -133,7 +137,8 @@ async function benchOnce(target: Target, opts: Options) {
   try {
     const fixture = await createFixture(client, ADMIN_TOKEN);
     const warmupCalls = opts.concurrency;
-    const needed = (warmupCalls + 2 * opts.calls + opts.c1Calls) * opts.perCall;
+    const profileCalls = opts.profile ? PROFILE_CALLS : 0;
+    const needed = (warmupCalls + 2 * opts.calls + opts.c1Calls + profileCalls) * opts.perCall;
     log(`${target.name}: pushing ${needed} orders × ${LINES} lines through POST /bulk/orders`);
     const orders = await pushOrders(client, fixture, needed, opts.concurrency);
     const batches = chunk(orders, opts.perCall);
@@ -141,7 +146,7 @@ async function benchOnce(target: Target, opts: Options) {
     const warm = batches.slice(0, warmupCalls);
     const forBaseline = batches.slice(warmupCalls, warmupCalls + opts.calls);
     const forApp = batches.slice(warmupCalls + opts.calls, warmupCalls + 2 * opts.calls);
-    const forC1 = batches.slice(warmupCalls + 2 * opts.calls);
+    const forC1 = batches.slice(warmupCalls + 2 * opts.calls, warmupCalls + 2 * opts.calls + opts.c1Calls);
     await load(client, fixture.token, ids(warm), opts.concurrency, opts.finalize);
 
     // The baseline runs first, on the smaller tables: the ratio errs on the conservative side.
@@ -157,6 +162,7 @@ async function benchOnce(target: Target, opts: Options) {
     const a = await load(client, fixture.token, ids(forApp), opts.concurrency, opts.finalize);
     log(`${target.name}: ${opts.c1Calls} calls at concurrency 1`);
     const b = await load(client, fixture.token, ids(forC1), 1, opts.finalize);
+    if (opts.profile) await profile(target, client, fixture.token, ids(batches.slice(-profileCalls)), opts.finalize);
     return {
       database: target.name,
       finalize: opts.finalize,
@@ -178,8 +184,39 @@ async function benchOnce(target: Target, opts: Options) {
   }
 }
 
+const PROFILE_CALLS = 10;
+
+/** Statements per call and time in the database, observed at the driver, over sequential calls. */
+async function profile(target: Target, client: HttpClient, token: string, batches: string[][], finalize: boolean): Promise<void> {
+  const calls: { total: number; busy: number; queries: { label: string; start: number; end: number }[] }[] = [];
+  for (const batch of batches) {
+    const start = performance.now();
+    const { queries } = await traced(() => load(client, token, [batch], 1, finalize));
+    calls.push({ total: performance.now() - start, busy: busyTime(queries), queries });
+  }
+  const byLabel = new Map<string, { count: number; ms: number }>();
+  for (const q of calls.flatMap((c) => c.queries)) {
+    const entry = byLabel.get(q.label) ?? { count: 0, ms: 0 };
+    entry.count++;
+    entry.ms += q.end - q.start;
+    byLabel.set(q.label, entry);
+  }
+  const statements = [...byLabel]
+    .map(([label, e]) => ({ statement: label, per_call: round(e.count / calls.length, 2), ms_per_call: round(e.ms / calls.length, 2) }))
+    .sort((x, y) => y.ms_per_call - x.ms_per_call);
+  const summary = {
+    database: target.name,
+    calls: calls.length,
+    call_ms_p50: round(median(calls.map((c) => c.total)), 1),
+    db_busy_ms_p50: round(median(calls.map((c) => c.busy)), 1),
+    statements,
+  };
+  log(`profile: ${JSON.stringify(summary, null, 1)}`);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const opts = options(parseArgs(argv));
+  if (opts.profile) installTracer();
   const databases = [...opts.databases];
   if (databases.includes('postgresql') && !(await postgresAnswers(opts.pgUrl))) {
     log(`PostgreSQL at ${opts.pgUrl} does not answer; skipping it.`);
