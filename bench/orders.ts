@@ -2,7 +2,9 @@
  * `npm run bench -- orders [options]` — POST /invoices/bulk {orderIds} (seeds/003) through the
  * real HTTP server (in-process, loopback) on PostgreSQL (when it answers) and on-disk PGlite,
  * compared in the same run with plain multi-row statements writing the same rows
- * (bench/lib/orders-baseline.ts).
+ * (bench/lib/orders-baseline.ts): `baseline_*` includes the counter rows (entity ids and
+ * invoice numbers, which serialize the calls of one business exactly as the application's
+ * gapless counters do); `baseline_without_counters_*` leaves them out.
  *
  * Each call invoices 100 fresh orders of 3 lines (pushed beforehand through POST /bulk/orders).
  *
@@ -116,12 +118,12 @@ async function load(client: HttpClient, token: string, batches: string[][], conc
   return { invoicesPerS: invoices / ((performance.now() - start) / 1000), latencies };
 }
 
-async function baseline(runners: TransactionRunner[], businessId: string, batches: BenchOrder[][], finalize: boolean): Promise<number> {
+async function baseline(runners: TransactionRunner[], businessId: string, batches: BenchOrder[][], finalize: boolean, counters: boolean): Promise<number> {
   let next = 0;
   const start = performance.now();
   await Promise.all(
     runners.map(async (runner) => {
-      while (next < batches.length) await runner.run(baselineCall(businessId, batches[next++] as BenchOrder[], finalize));
+      while (next < batches.length) await runner.run(baselineCall(businessId, batches[next++] as BenchOrder[], finalize, counters));
     }),
   );
   return batches.reduce((s, b) => s + b.length, 0) / ((performance.now() - start) / 1000);
@@ -138,23 +140,26 @@ async function benchOnce(target: Target, opts: Options) {
     const fixture = await createFixture(client, ADMIN_TOKEN);
     const warmupCalls = opts.concurrency;
     const profileCalls = opts.profile ? PROFILE_CALLS : 0;
-    const needed = (warmupCalls + 2 * opts.calls + opts.c1Calls + profileCalls) * opts.perCall;
+    const needed = (warmupCalls + 3 * opts.calls + opts.c1Calls + profileCalls) * opts.perCall;
     log(`${target.name}: pushing ${needed} orders × ${LINES} lines through POST /bulk/orders`);
     const orders = await pushOrders(client, fixture, needed, opts.concurrency);
     const batches = chunk(orders, opts.perCall);
     const ids = (list: BenchOrder[][]) => list.map((b) => b.map((o) => o.id));
     const warm = batches.slice(0, warmupCalls);
     const forBaseline = batches.slice(warmupCalls, warmupCalls + opts.calls);
-    const forApp = batches.slice(warmupCalls + opts.calls, warmupCalls + 2 * opts.calls);
-    const forC1 = batches.slice(warmupCalls + 2 * opts.calls, warmupCalls + 2 * opts.calls + opts.c1Calls);
+    const forPlain = batches.slice(warmupCalls + opts.calls, warmupCalls + 2 * opts.calls);
+    const forApp = batches.slice(warmupCalls + 2 * opts.calls, warmupCalls + 3 * opts.calls);
+    const forC1 = batches.slice(warmupCalls + 3 * opts.calls, warmupCalls + 3 * opts.calls + opts.c1Calls);
     await load(client, fixture.token, ids(warm), opts.concurrency, opts.finalize);
 
     // The baseline runs first, on the smaller tables: the ratio errs on the conservative side.
-    log(`${target.name}: baseline, ${opts.calls} transactions × ${opts.concurrency} workers`);
+    log(`${target.name}: baselines, ${opts.calls} transactions × ${opts.concurrency} workers, with and without the counter rows`);
     const runners = target.databaseUrl ? await pgRunners(target.databaseUrl, opts.concurrency) : kyselyRunners(server.database.db, opts.concurrency);
     let baselinePerS: number;
+    let plainPerS: number;
     try {
-      baselinePerS = await baseline(runners, fixture.businessId, forBaseline, opts.finalize);
+      baselinePerS = await baseline(runners, fixture.businessId, forBaseline, opts.finalize, true);
+      plainPerS = await baseline(runners, fixture.businessId, forPlain, opts.finalize, false);
     } finally {
       await Promise.all(runners.map((r) => r.close()));
     }
@@ -177,6 +182,8 @@ async function benchOnce(target: Target, opts: Options) {
       c1_p99_ms: round(percentile(b.latencies, 99)),
       baseline_invoices_per_s: round(baselinePerS, 0),
       ratio: round(a.invoicesPerS / baselinePerS, 2),
+      baseline_without_counters_invoices_per_s: round(plainPerS, 0),
+      ratio_without_counters: round(a.invoicesPerS / plainPerS, 2),
     };
   } finally {
     client.close();

@@ -8,9 +8,9 @@ import { INVOICE_COLUMNS, LINE_COLUMNS } from './baseline.ts';
 /**
  * The baseline POST /invoices/bulk is compared with: the rows one call writes — invoices
  * (finalized: number, entity id, order id), their lines, journal entries and lines, outbox
- * events, and the orders marked invoiced — written by plain multi-row statements in one
- * transaction per call, through the same driver. What it leaves out is the application's
- * work: reading and locking the orders, counters, pricing, HTTP and JSON.
+ * events, the orders marked invoiced and (in the main variant) the counter rows — written by
+ * plain multi-row statements in one transaction per call, through the same driver. What it
+ * leaves out is the application's work: reading and locking the orders, pricing, HTTP, JSON.
  */
 export interface BenchOrder {
   id: string;
@@ -84,8 +84,24 @@ function buildInvoice(businessId: string, order: BenchOrder, finalize: boolean, 
   };
 }
 
-/** The statements of one baseline transaction invoicing `orders`. */
-export function baselineCall(businessId: string, orders: BenchOrder[], finalize: boolean): Statement[] {
+/**
+ * The counter rows a call writes (entity ids; invoice numbers when finalizing), as the
+ * application writes them: first in the transaction, locked until it commits.
+ */
+function counterStatements(businessId: string, count: number, finalize: boolean): Statement[] {
+  const upsert = (series: string) => ({
+    sql: `insert into number_series (business_id, series, period, last_value) values ($1, $2, '', $3)
+          on conflict (business_id, series, period) do update set last_value = number_series.last_value + excluded.last_value returning last_value`,
+    params: [businessId, series, count],
+  });
+  return finalize ? [upsert('entity'), upsert('invoice')] : [upsert('entity')];
+}
+
+/**
+ * The statements of one baseline transaction invoicing `orders`; with `counters`, the
+ * counter rows too (which serializes transactions of one business, as in the application).
+ */
+export function baselineCall(businessId: string, orders: BenchOrder[], finalize: boolean, counters: boolean): Statement[] {
   const now = new Date().toISOString();
   const built = orders.map((o) => buildInvoice(businessId, o, finalize, now));
   const all = <T>(pick: (b: Built) => T[]) => built.flatMap(pick);
@@ -94,6 +110,7 @@ export function baselineCall(businessId: string, orders: BenchOrder[], finalize:
   const journal = all((b) => b.journal);
   const events = [...all((b) => b.events), [businessId, uuidv7(), 'INVOICE_BULK_CREATED', JSON.stringify({ count: orders.length }), now]];
   const statements: Statement[] = [
+    ...(counters ? counterStatements(businessId, orders.length, finalize) : []),
     { sql: valuesSql('invoices', INVOICE_COLUMNS, built.length), params: all((b) => b.invoice) },
     { sql: valuesSql('invoice_lines', LINE_COLUMNS, lines.length), params: lines.flat() },
   ];
