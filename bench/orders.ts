@@ -9,8 +9,8 @@
  * Each call invoices 100 fresh orders of 3 lines (pushed beforehand through POST /bulk/orders).
  *
  * Options:
- *   --calls N         calls measured at full concurrency; the baseline runs as many transactions (default 96)
- *   --c1-calls N      calls at concurrency 1, for latency (default 16)
+ *   --calls N         calls measured at full concurrency; each baseline runs as many transactions (default 48)
+ *   --c1-calls N      calls at concurrency 1, for latency (default 8)
  *   --concurrency N   concurrent clients / baseline workers (default 8)
  *   --orders N        orders per call (default 100)
  *   --profile         afterwards, trace the statements of 10 sequential calls (stderr)
@@ -51,8 +51,8 @@ function options(args: Args): Options {
   const db = stringOption(args, 'db', 'both');
   if (!['both', 'postgresql', 'pglite'].includes(db)) throw new Error(`--db must be both, postgresql or pglite, got '${db}'.`);
   return {
-    calls: Math.floor(numberOption(args, 'calls', 96, 1)),
-    c1Calls: Math.floor(numberOption(args, 'c1-calls', 16, 1)),
+    calls: Math.floor(numberOption(args, 'calls', 48, 1)),
+    c1Calls: Math.floor(numberOption(args, 'c1-calls', 8, 1)),
     concurrency: Math.floor(numberOption(args, 'concurrency', 8, 1)),
     perCall: Math.floor(numberOption(args, 'orders', 100, 1)),
     finalize: !flag(args, 'drafts'),
