@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   bulk: () => import('./bulk.ts'),
   batch: () => import('./batch.ts'),
   'write-path': () => import('./write-path.ts'),
+  orders: () => import('./orders.ts'),
 };
 
 async function run(): Promise<void> {

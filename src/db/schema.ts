@@ -238,6 +238,39 @@ export interface DelayedChargesTable {
   updated_at: string;
 }
 
+export type OrderStatus = 'open' | 'invoiced' | 'cancelled';
+
+export interface OrdersTable {
+  business_id: string;
+  id: string;
+  customer_id: string;
+  currency: string;
+  place_of_supply: string | null;
+  meta: Json;
+  status: OrderStatus;
+  total: number;
+  invoice_id: string | null;
+  invoiced_by: Json;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrderLinesTable {
+  business_id: string;
+  order_id: string;
+  id: string;
+  position: number;
+  item_id: string | null;
+  name: string;
+  description: string | null;
+  hsn_code: string | null;
+  quantity: string;
+  unit_price: number;
+  discount_percent: string | null;
+  discount_amount: number | null;
+  tax_rate: string;
+}
+
 export interface DB {
   businesses: BusinessesTable;
   principals: PrincipalsTable;
@@ -257,9 +290,13 @@ export interface DB {
   events: EventsTable;
   jobs: JobsTable;
   delayed_charges: DelayedChargesTable;
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
 }
 
 export type Business = Selectable<BusinessesTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type InvoiceLineRow = Selectable<InvoiceLinesTable>;
 export type DelayedChargeRow = Selectable<DelayedChargesTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type OrderLineRow = Selectable<OrderLinesTable>;

@@ -5,6 +5,7 @@ import { registerBusinessRoutes } from './businesses.ts';
 import { registerCatalogRoutes } from './catalog.ts';
 import { registerChargeRoutes } from './charges.ts';
 import { registerDocumentRoutes } from './documents.ts';
+import { registerOrderRoutes } from './orders.ts';
 import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
 
@@ -18,4 +19,5 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerDocumentRoutes(app);
   registerChargeRoutes(app);
   registerReportRoutes(app);
+  registerOrderRoutes(app);
 }
