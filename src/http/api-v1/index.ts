@@ -3,6 +3,7 @@ import { installErrorFormat } from '../errors.ts';
 import { registerBusinessRoutes } from './businesses.ts';
 import { registerCatalogRoutes } from './catalog.ts';
 import { registerDocumentRoutes } from './documents.ts';
+import { registerNoteRoutes } from './notes.ts';
 import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
 
@@ -12,5 +13,6 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerBusinessRoutes(app);
   registerCatalogRoutes(app);
   registerDocumentRoutes(app);
+  registerNoteRoutes(app);
   registerReportRoutes(app);
 }
