@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Json, type TestEnv, testApp } from '../helpers/app.ts';
+import { ADMIN_TOKEN, type Json, type TestEnv, testApp } from '../helpers/app.ts';
 import { createBusiness } from '../helpers/factories.ts';
 import { accountBalance, eventsOf, expect422, expectDetail, invoiceBody, ok, openInvoice, pay, postings, shop, trialBalance } from '../invoicing/support.ts';
 import { creditNote, debitNote, getInvoice, returnOf, voidNote } from './support.ts';
@@ -293,5 +293,27 @@ describe('GET /api/v1/credit-notes and documents', () => {
     for (const text of ['Credit Note', 'CN-00001', a.number, '2026-05-12', 'Sales return', 'Acme Ltd', 'Taxable value', 'CGST', '18%']) expect(hosted.body).toContain(text);
     expect((await env.app.inject({ method: 'GET', url: `${new URL(n1.hosted_url).pathname}/pdf` })).statusCode).toBe(200);
     expect((await env.app.inject({ method: 'GET', url: `/n/${s.tenant.id}/${'x'.repeat(32)}` })).statusCode).toBe(404);
+  });
+});
+
+describe('note numbering', () => {
+  it('takes the business prefixes and resets per fiscal year where the business does', async () => {
+    const s = await shop(env, { number_reset: 'fiscal_year', credit_note_prefix: 'CR/', debit_note_prefix: 'DR-' });
+    expect(s.tenant.business).toMatchObject({ credit_note_prefix: 'CR/', debit_note_prefix: 'DR-' });
+    const invoice = await openInvoice(s.tenant, invoiceBody({ date: '2026-03-20' }));
+    const march = ok(await creditNote(s.tenant, invoice.id, returnOf(invoice, '0.1', { date: '2026-03-31' })), 201);
+    const april = ok(await creditNote(s.tenant, invoice.id, returnOf(invoice, '0.1', { date: '2026-04-01' })), 201);
+    const debit = ok(await debitNote(s.tenant, invoice.id, { date: '2026-04-02', lines: [{ description: 'Freight', amount: 100, tax_rate: 18 }] }), 201);
+    expect([march.number, april.number, debit.number]).toEqual(['CR/2526-00001', 'CR/2627-00001', 'DR-2627-00001']);
+  });
+
+  it('refuses a note prefix that cannot fit in 16 characters', async () => {
+    const response = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/businesses',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload: { name: 'Long', country: 'IN', state: 'IN-MH', currency: 'INR', credit_note_prefix: 'CREDITNOTE', number_padding: 8 },
+    });
+    expect422(response, ['body', 'credit_note_prefix']);
   });
 });
