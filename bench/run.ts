@@ -6,6 +6,7 @@
 const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   bulk: () => import('./bulk.ts'),
   'write-path': () => import('./write-path.ts'),
+  'credit-notes': () => import('./credit-notes.ts'),
 };
 
 async function run(): Promise<void> {
