@@ -11,7 +11,7 @@ import type { JournalEntryDraft } from '../invoicing/types.ts';
 import { postEntries } from '../ledger/journal.ts';
 import { addCustomerCredits } from './customer-credits.ts';
 import { type InvoiceState, invoiceState, type PreparedNote, prepareNote } from './prepare-note.ts';
-import { invoiceLines, lineCredits, loadNotes, lockInvoices, noteTotals } from './repository.ts';
+import { invoiceLines, type LockedInvoice, lineCredits, loadNotes, lockInvoices, noteTotals } from './repository.ts';
 import type { NoteInput } from './types.ts';
 import type { NoteView } from './view.ts';
 
@@ -55,7 +55,7 @@ async function loadInvoiceStates(tx: Tx, businessId: string, inputs: NoteInput[]
   const locked = await lockInvoices(tx, businessId, inputs.map((i) => i.invoice_id));
   const ids = [...locked.keys()];
   const [lines, totals, credits] = await Promise.all([invoiceLines(tx, businessId, ids), noteTotals(tx, businessId, ids), lineCredits(tx, businessId, ids)]);
-  return new Map(ids.map((id) => [id, invoiceState(locked.get(id) as never, lines.filter((l) => l.invoice_id === id), totals.get(id), credits)]));
+  return new Map(ids.map((id) => [id, invoiceState(locked.get(id) as LockedInvoice, lines.filter((l) => l.invoice_id === id), totals.get(id), credits)]));
 }
 
 function prepareAll(slots: Slot[], states: Map<string, InvoiceState>, business: Business, ctx: Context, options: CreateNoteOptions, now: string): void {
