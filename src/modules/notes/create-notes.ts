@@ -8,12 +8,13 @@ import { type Context, type Tx, transact } from '../context.ts';
 import { emitEvents, type OutboxEvent } from '../events/outbox.ts';
 import { takeNumbers } from '../invoicing/numbering.ts';
 import type { JournalEntryDraft } from '../invoicing/types.ts';
+import { entryView } from '../invoicing/write.ts';
 import { postEntries } from '../ledger/journal.ts';
 import { addCustomerCredits } from './customer-credits.ts';
 import { type InvoiceState, invoiceState, type PreparedNote, prepareNote } from './prepare-note.ts';
-import { invoiceLines, type LockedInvoice, lineCredits, loadNotes, lockInvoices, noteTotals } from './repository.ts';
+import { invoiceLines, type LockedInvoice, lineCredits, lockInvoices, noteTotals } from './repository.ts';
 import type { NoteInput } from './types.ts';
-import type { NoteView } from './view.ts';
+import { type NoteView, noteView } from './view.ts';
 
 const money = 'bigint' as const;
 const tax = { cgst: money, sgst: money, igst: money, tax: money, tax_total: money, total: money };
@@ -105,19 +106,34 @@ async function updateInvoices(tx: Tx, businessId: string, states: InvoiceState[]
     where i.business_id = ${businessId} and i.id = r.id`.execute(tx);
 }
 
+/** The views of notes just written, from what was written (no read-back inside the counter lock). */
+function viewsOf(notes: Numbered[], entries: JournalEntryDraft[], states: Map<string, InvoiceState>, baseUrl: string): NoteView[] {
+  return notes.map((p) => {
+    const invoice = (states.get(p.row.invoice_id) as InvoiceState).row;
+    const own = entries.filter((e) => e.noteId === p.row.id).map(entryView);
+    const about = { number: invoice.number, date: invoice.date, place_of_supply: invoice.place_of_supply, tax_regime: invoice.tax_regime };
+    return noteView({ row: { ...p.row, number: p.number }, invoice: about, lines: p.lines, entries: own }, baseUrl);
+  });
+}
+
+type Numbered = PreparedNote & { number: string };
+
 async function writeNotes(tx: Tx, ctx: Context, business: Business, slots: Slot[], states: Map<string, InvoiceState>, options: CreateNoteOptions, now: string): Promise<NoteOutcome> {
   const good = slots.filter((s) => s.prepared).map((s) => s.prepared as PreparedNote);
-  const prefix = options.kind === 'credit_note' ? business.credit_note_prefix : business.debit_note_prefix;
-  const numbers = good.length === 0 ? [] : await takeNumbers(tx, business, { series: options.kind, prefix }, good.map((p) => p.row.date));
-  const numbered = good.map((p, i) => ({ ...p, number: numbers[i] as string }));
-  await insertRows(tx, 'credit_notes', NOTE_COLUMNS, numbered.map((p) => ({ ...p.row, number: p.number })));
-  await insertRows(tx, 'credit_note_lines', NOTE_LINE_COLUMNS, numbered.flatMap((p) => p.lines));
-  await postEntries(tx, business.id, entriesOf(numbered, now));
+  // The invoices are locked already; updating them before taking numbers keeps the counter
+  // row (which serializes concurrent calls) locked for as few statements as possible.
   const touched = new Set(good.map((p) => p.row.invoice_id));
   await updateInvoices(tx, business.id, [...states.values()].filter((s) => touched.has(s.row.id)), now);
+  const prefix = options.kind === 'credit_note' ? business.credit_note_prefix : business.debit_note_prefix;
+  const numbers = good.length === 0 ? [] : await takeNumbers(tx, business, { series: options.kind, prefix }, good.map((p) => p.row.date));
+  const numbered: Numbered[] = good.map((p, i) => ({ ...p, number: numbers[i] as string }));
+  await insertRows(tx, 'credit_notes', NOTE_COLUMNS, numbered.map((p) => ({ ...p.row, number: p.number })));
+  await insertRows(tx, 'credit_note_lines', NOTE_LINE_COLUMNS, numbered.flatMap((p) => p.lines));
+  const entries = entriesOf(numbered, now);
+  await postEntries(tx, business.id, entries);
   const credits = good.map((p) => ({ customerId: p.row.customer_id, currency: p.row.currency, amount: p.settlement.credit }));
   await addCustomerCredits(tx, business.id, credits, now);
-  const views = await loadNotes(tx, business.id, good.map((p) => p.row.id), ctx.baseUrl);
+  const views = viewsOf(numbered, entries, states, ctx.baseUrl);
   const prefixEvent = NOTE_EVENT[options.kind];
   const events: OutboxEvent[] = views.map((view) => ({ type: `${prefixEvent}_CREATED`, data: view }));
   const failed = slots.length - good.length;
