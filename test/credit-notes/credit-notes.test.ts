@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, type Json, type TestEnv, testApp } from '../helpers/app.ts';
+import { bearer, limitedToken } from '../foundation/support.ts';
 import { createBusiness } from '../helpers/factories.ts';
 import { accountBalance, eventsOf, expect422, expectDetail, invoiceBody, ok, openInvoice, pay, postings, shop, trialBalance } from '../invoicing/support.ts';
 import { creditNote, debitNote, getInvoice, returnOf, voidNote } from './support.ts';
@@ -315,5 +316,25 @@ describe('note numbering', () => {
       payload: { name: 'Long', country: 'IN', state: 'IN-MH', currency: 'INR', credit_note_prefix: 'CREDITNOTE', number_padding: 8 },
     });
     expect422(response, ['body', 'credit_note_prefix']);
+  });
+});
+
+describe('auth, scopes and idempotency on note routes', () => {
+  it('401 without a token, 403 without invoices.UPDATE, 400 on a bad Idempotency-Key, replay with a good one', async () => {
+    const s = await shop(env);
+    const invoice = await openInvoice(s.tenant, invoiceBody());
+    const url = `/api/v1/invoices/${invoice.id}/credit-notes`;
+    const body = returnOf(invoice, '0.5');
+    expectDetail(await env.app.inject({ method: 'POST', url, payload: body }), 401);
+    const { token } = await limitedToken(env, s.tenant, ['invoices.READ']);
+    const headers = { ...bearer(token), 'x-business-id': s.tenant.id };
+    expect(expectDetail(await env.app.inject({ method: 'POST', url, headers, payload: body }), 403)).toMatch(/invoices\.UPDATE/);
+    expect(ok(await env.app.inject({ method: 'GET', url: '/api/v1/credit-notes', headers })).items).toEqual([]);
+    expectDetail(await s.tenant.post(url, body, { 'idempotency-key': '' }), 400);
+    const first = ok(await s.tenant.post(url, body, { 'idempotency-key': 'cn-1' }), 201);
+    const again = await s.tenant.post(url, body, { 'idempotency-key': 'cn-1' });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first);
+    expect((await getInvoice(s.tenant, invoice.id)).credit_notes).toEqual([first.id]);
   });
 });

@@ -153,23 +153,29 @@ async function writeNotes(tx: Tx, ctx: Context, business: Business, slots: Slot[
  * writes notes, lines, journal, invoice changes, customer credits and events set-based.
  * Entries that failed validation upstream arrive as DomainErrors in place.
  */
-export async function createNotes(ctx: Context, inputs: (NoteInput | DomainError)[], options: CreateNoteOptions): Promise<NoteOutcome> {
-  const now = ctx.clock().toISOString();
-  const slots: Slot[] = inputs.map((input) => (input instanceof DomainError ? { error: input } : { input }));
+export function createNotes(ctx: Context, inputs: (NoteInput | DomainError)[], options: CreateNoteOptions): Promise<NoteOutcome> {
+  return transact(ctx, (tx) => issueNotes(tx, ctx, inputs, options));
+}
+
+/**
+ * Single create: the same path with one note. Its failure is the request's error and
+ * nothing is written; the transaction's result is the note itself, which is what an
+ * idempotency record stores.
+ */
+export function createNote(ctx: Context, input: NoteInput, options: Omit<CreateNoteOptions, 'bulkEvent'>): Promise<NoteView> {
   return transact(ctx, async (tx) => {
-    const business = await getBusiness(tx, ctx.businessId);
-    const states = await loadInvoiceStates(tx, ctx.businessId, slots.flatMap((s) => (s.input ? [s.input] : [])));
-    prepareAll(slots, states, business, ctx, options, now);
-    // A single note's error is the request's: nothing is written.
-    if (!options.bulkEvent && slots.length === 1 && slots[0]?.error) throw slots[0].error;
-    return writeNotes(tx, ctx, business, slots, states, options, now);
+    const [result] = (await issueNotes(tx, ctx, [input], options)).results;
+    if (!result) throw new Error('a note request produced no result');
+    if (!result.ok) throw result.error;
+    return result.note;
   });
 }
 
-/** Single create: the same path with one note; its failure is the request's error. */
-export async function createNote(ctx: Context, input: NoteInput, options: Omit<CreateNoteOptions, 'bulkEvent'>): Promise<NoteView> {
-  const outcome = await createNotes(ctx, [input], options);
-  const [result] = outcome.results;
-  if (!result?.ok) throw new Error('a prepared note was not written');
-  return result.note;
+async function issueNotes(tx: Tx, ctx: Context, inputs: (NoteInput | DomainError)[], options: CreateNoteOptions): Promise<NoteOutcome> {
+  const now = ctx.clock().toISOString();
+  const slots: Slot[] = inputs.map((input) => (input instanceof DomainError ? { error: input } : { input }));
+  const business = await getBusiness(tx, ctx.businessId);
+  const states = await loadInvoiceStates(tx, ctx.businessId, slots.flatMap((s) => (s.input ? [s.input] : [])));
+  prepareAll(slots, states, business, ctx, options, now);
+  return writeNotes(tx, ctx, business, slots, states, options, now);
 }
