@@ -14,6 +14,8 @@ import { formatNative } from './format.ts';
 
 interface NoteResource {
   kind: NoteKind;
+  /** For operation ids: CreditNote, DebitNote. */
+  name: string;
   /** Path segment: credit-notes, debit-notes. */
   path: string;
   noun: string;
@@ -21,8 +23,8 @@ interface NoteResource {
 }
 
 const RESOURCES: NoteResource[] = [
-  { kind: 'credit_note', path: 'credit-notes', noun: 'credit note', input: CreditNoteInput },
-  { kind: 'debit_note', path: 'debit-notes', noun: 'debit note', input: DebitNoteInput },
+  { kind: 'credit_note', name: 'CreditNote', path: 'credit-notes', noun: 'credit note', input: CreditNoteInput },
+  { kind: 'debit_note', name: 'DebitNote', path: 'debit-notes', noun: 'debit note', input: DebitNoteInput },
 ];
 
 const NoteListQuery = Closed({
@@ -46,6 +48,7 @@ function registerCreate(app: FastifyInstance, r: NoteResource): void {
       config: write,
       schema: {
         tags,
+        operationId: `create${r.name}`,
         summary: `Issue a ${r.noun} on an invoice`,
         description: credit
           ? 'Credits part of an issued invoice at its own rates and rounding. What exceeds the unpaid balance must be settled exactly by refund_amount + credit_amount + out_of_band_amount. GST: dated by 30 November after the financial year of the invoice (s.34(2)).'
@@ -70,6 +73,7 @@ function registerReads(app: FastifyInstance, r: NoteResource): void {
       config: read,
       schema: {
         tags,
+        operationId: `list${r.name}s`,
         summary: `List ${r.noun}s`,
         description: `${r.noun}s of the business, newest first, filtered by invoice, customer or creation time.`,
         querystring: NoteListQuery,
@@ -85,14 +89,14 @@ function registerReads(app: FastifyInstance, r: NoteResource): void {
   );
   app.get(
     `/${r.path}/:id`,
-    { config: read, schema: { tags, summary: `Get a ${r.noun}`, description: `One ${r.noun} with its lines and journal entries.`, params: IdParams, response: { 200: NoteResponse, ...errorResponses(401, 403, 404) } } },
+    { config: read, schema: { tags, operationId: `get${r.name}`, summary: `Get a ${r.noun}`, description: `One ${r.noun} with its lines and journal entries.`, params: IdParams, response: { 200: NoteResponse, ...errorResponses(401, 403, 404) } } },
     async (request) => getNote(request.server.deps.db, businessOf(request).businessId, r.kind, idOf(request), request.server.deps.config.publicUrl),
   );
   app.get(
     `/${r.path}/:id/pdf`,
     {
       config: read,
-      schema: { tags, summary: `Get a ${r.noun} as PDF`, description: `The ${r.noun} as a PDF (rule 53 contents).`, params: IdParams, produces: ['application/pdf'], response: { 200: Type.String({ description: 'PDF' }), ...errorResponses(401, 403, 404) } },
+      schema: { tags, operationId: `get${r.name}Pdf`, summary: `Get a ${r.noun} as PDF`, description: `The ${r.noun} as a PDF (rule 53 contents).`, params: IdParams, produces: ['application/pdf'], response: { 200: Type.String({ description: 'PDF' }), ...errorResponses(401, 403, 404) } },
     },
     async (request, reply) => {
       const { businessId } = businessOf(request);
@@ -108,7 +112,7 @@ function registerVoid(app: FastifyInstance, r: NoteResource): void {
     `/${r.path}/:id/void`,
     {
       config: write,
-      schema: { tags, summary: `Void a ${r.noun}`, description: `Posts the exact reversal; only ${when}.`, params: IdParams, response: { 200: NoteResponse, ...errorResponses(400, 401, 403, 404, 409) } },
+      schema: { tags, operationId: `void${r.name}`, summary: `Void a ${r.noun}`, description: `Posts the exact reversal; only ${when}.`, params: IdParams, response: { 200: NoteResponse, ...errorResponses(400, 401, 403, 404, 409) } },
     },
     (request, reply) => respond(request, reply, { status: 200, format: formatNative, body: (view) => view }, (ctx) => voidNote(ctx, r.kind, idOf(request))),
   );

@@ -6,7 +6,7 @@ import { getBusiness } from '../../modules/businesses/create-business.ts';
 import { type AnyRow, getRecord } from '../../modules/catalog/records.ts';
 import { findNoteByHostedToken } from '../../modules/notes/repository.ts';
 import type { NoteView } from '../../modules/notes/view.ts';
-import { Closed } from '../schemas.ts';
+import { Closed, errorResponses } from '../schemas.ts';
 import { formatMoney } from './format.ts';
 import { escapeHtml } from './page.ts';
 
@@ -134,8 +134,9 @@ type Params = { businessId: string; token: string };
 export function registerHostedNotes(app: FastifyInstance): void {
   const config = { auth: 'none' as const };
   const schema = { tags: ['hosted'], params: HostedParams };
+  const response = (what: string) => ({ 200: Type.String({ description: what }), ...errorResponses(404, 422) });
   const find = (p: Params) => findNoteByHostedToken(app.deps.db, p.businessId, p.token, app.deps.config.publicUrl);
-  app.get('/n/:businessId/:token', { config, schema: { ...schema, summary: 'Hosted note page', description: 'Hosted credit or debit note page (HTML).' } }, async (request, reply) => {
+  app.get('/n/:businessId/:token', { config, schema: { ...schema, operationId: 'hostedNotePage', summary: 'Hosted note page', description: 'Hosted credit or debit note page (HTML).', produces: ['text/html'], response: response('HTML') } }, async (request, reply) => {
     const p = request.params as Params;
     const view = await find(p);
     const html = renderPage(await documentOf(app, view, p.businessId), `/n/${encodeURIComponent(p.businessId)}/${p.token}/pdf`);
@@ -145,7 +146,7 @@ export function registerHostedNotes(app: FastifyInstance): void {
       .header('referrer-policy', 'no-referrer')
       .send(html);
   });
-  app.get('/n/:businessId/:token/pdf', { config, schema: { ...schema, summary: 'Hosted note PDF', description: 'PDF of a hosted credit or debit note.' } }, async (request, reply) => {
+  app.get('/n/:businessId/:token/pdf', { config, schema: { ...schema, operationId: 'hostedNotePdf', summary: 'Hosted note PDF', description: 'PDF of a hosted credit or debit note.', produces: ['application/pdf'], response: response('PDF') } }, async (request, reply) => {
     const p = request.params as Params;
     return sendNotePdf(reply, await find(p), p.businessId);
   });
