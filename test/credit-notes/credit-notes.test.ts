@@ -1,7 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, type Json, type TestEnv, testApp } from '../helpers/app.ts';
 import { bearer, limitedToken } from '../foundation/support.ts';
-import { createBusiness } from '../helpers/factories.ts';
+import { createBusiness, createCustomer } from '../helpers/factories.ts';
 import { accountBalance, eventsOf, expect422, expectDetail, invoiceBody, ok, openInvoice, pay, postings, shop, trialBalance } from '../invoicing/support.ts';
 import { creditNote, debitNote, getInvoice, returnOf, voidNote } from './support.ts';
 
@@ -289,11 +293,23 @@ describe('GET /api/v1/credit-notes and documents', () => {
     expect(pdf.statusCode).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    const file = path.join(os.tmpdir(), `${n1.id}.pdf`);
+    fs.writeFileSync(file, pdf.rawPayload);
+    const text = execFileSync('pdftotext', ['-layout', file, '-']).toString();
+    fs.rmSync(file);
+    for (const part of ['CREDIT NOTE', 'CN-00001', `${a.number} of 2026-05-12`, 'Sales return', 'Acme Ltd', 'Taxable value', 'CGST', '18%']) expect(text).toContain(part);
     const hosted = await env.app.inject({ method: 'GET', url: new URL(n1.hosted_url).pathname });
     expect(hosted.statusCode).toBe(200);
     for (const text of ['Credit Note', 'CN-00001', a.number, '2026-05-12', 'Sales return', 'Acme Ltd', 'Taxable value', 'CGST', '18%']) expect(hosted.body).toContain(text);
     expect((await env.app.inject({ method: 'GET', url: `${new URL(n1.hosted_url).pathname}/pdf` })).statusCode).toBe(200);
     expect((await env.app.inject({ method: 'GET', url: `/n/${s.tenant.id}/${'x'.repeat(32)}` })).statusCode).toBe(404);
+
+    // The recipient's GSTIN and address, as rule 53 asks.
+    await createCustomer(s.tenant, { id: 'ct_gst', name: 'Registered Buyer', gstin: '27AAACA1234A1Z5', billing_address: { line1: '1 Mill Road', city: 'Pune', postal_code: '411001' } });
+    const gst = await openInvoice(s.tenant, invoiceBody({ customer_id: 'ct_gst' }));
+    const n3 = ok(await creditNote(s.tenant, gst.id, returnOf(gst, '0.5')), 201);
+    const page = (await env.app.inject({ method: 'GET', url: new URL(n3.hosted_url).pathname })).body;
+    for (const text of ['Registered Buyer', 'GSTIN 27AAACA1234A1Z5', '1 Mill Road', 'Pune, 411001', 'State IN-MH']) expect(page).toContain(text);
   });
 });
 
