@@ -121,6 +121,10 @@ describe('credit notes after payment', () => {
     expect(ok(await s.tenant.get('/api/v1/customers/ct_acme')).credit_balance).toEqual({ INR: 59_000 });
     expect(accountBalance(await trialBalance(s.tenant), 'INR', '2300')).toBe(-59_000);
 
+    // A balance pays invoices in its own currency only.
+    const dollars = await openInvoice(s.tenant, invoiceBody({ currency: 'USD', line_items: [{ name: 'Export', quantity: 1, unit_price: 5_000, tax_rate: 0 }] }));
+    expect(dollars).toMatchObject({ total_paid: 0, payments: [], status: 'open' });
+
     const next = await openInvoice(s.tenant, invoiceBody({ line_items: [{ item_id: 'it_widget', quantity: '0.25' }] }));
     expect(next).toMatchObject({ total: 29_500, total_paid: 29_500, balance_due: 0, status: 'manual_paid' });
     expect(next.payments).toEqual([expect.objectContaining({ amount: 29_500, source: 'credit' })]);
