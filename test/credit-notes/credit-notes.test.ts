@@ -358,3 +358,32 @@ describe('auth, scopes and idempotency on note routes', () => {
     expect((await getInvoice(s.tenant, invoice.id)).credit_notes).toEqual([first.id]);
   });
 });
+
+describe('every note route refuses a missing token (401) and a token without its scope (403)', () => {
+  it('401 and 403 on each route, 400 on a bad Idempotency-Key for void', async () => {
+    const s = await shop(env);
+    const invoice = await openInvoice(s.tenant, invoiceBody());
+    const note = ok(await creditNote(s.tenant, invoice.id, returnOf(invoice, '0.5')), 201);
+    const { token } = await limitedToken(env, s.tenant, []);
+    const routes: ['GET' | 'POST', string][] = [
+      ['POST', `/api/v1/invoices/${invoice.id}/credit-notes`],
+      ['POST', `/api/v1/invoices/${invoice.id}/debit-notes`],
+      ['POST', '/bulk/credit-notes'],
+      ...(['credit-notes', 'debit-notes'] as const).flatMap((kind): ['GET' | 'POST', string][] => [
+        ['GET', `/api/v1/${kind}`],
+        ['GET', `/api/v1/${kind}/${note.id}`],
+        ['GET', `/api/v1/${kind}/${note.id}/pdf`],
+        ['POST', `/api/v1/${kind}/${note.id}/void`],
+      ]),
+    ];
+    for (const [method, url] of routes) {
+      const payload = method === 'POST' ? {} : undefined;
+      expect((await env.app.inject({ method, url, payload })).statusCode, url).toBe(401);
+      const refused = await env.app.inject({ method, url, payload, headers: { ...bearer(token), 'x-business-id': s.tenant.id } });
+      expect(refused.statusCode, url).toBe(403);
+    }
+    expectDetail(await s.tenant.post(`/api/v1/credit-notes/${note.id}/void`, {}, { 'idempotency-key': '' }), 400);
+    expect((await getInvoice(s.tenant, invoice.id)).credit_notes).toEqual([note.id]);
+  });
+});
+
