@@ -6,7 +6,7 @@ import type { DocumentInput } from '../../modules/invoicing/types.ts';
 import { BillInput, BillResponse, InvoiceInput, InvoiceResponse } from '../document-schemas.ts';
 import { installErrorFormat } from '../errors.ts';
 import { respond } from '../respond.ts';
-import { Closed, } from '../schemas.ts';
+import { Closed } from '../schemas.ts';
 import { compileBodyValidator, validatorCompiler } from '../validation.ts';
 import { formatBulk, itemError } from './format.ts';
 import { checkBatchSize, checkItem, ItemErrorSchema } from './items.ts';
