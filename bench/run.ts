@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   batch: () => import('./batch.ts'),
   'write-path': () => import('./write-path.ts'),
   orders: () => import('./orders.ts'),
+  'credit-notes': () => import('./credit-notes.ts'),
 };
 
 async function run(): Promise<void> {

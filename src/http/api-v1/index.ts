@@ -6,6 +6,7 @@ import { registerCatalogRoutes } from './catalog.ts';
 import { registerChargeRoutes } from './charges.ts';
 import { registerDocumentRoutes } from './documents.ts';
 import { registerOrderRoutes } from './orders.ts';
+import { registerNoteRoutes } from './notes.ts';
 import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
 
@@ -18,6 +19,7 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerBatchRoutes(app);
   registerDocumentRoutes(app);
   registerChargeRoutes(app);
+  registerNoteRoutes(app);
   registerReportRoutes(app);
   registerOrderRoutes(app);
 }

@@ -6,10 +6,11 @@ import type { DocumentInput } from '../../modules/invoicing/types.ts';
 import { BillInput, BillResponse, InvoiceInput, InvoiceResponse } from '../document-schemas.ts';
 import { installErrorFormat } from '../errors.ts';
 import { respond } from '../respond.ts';
-import { Closed, Nullable } from '../schemas.ts';
+import { Closed } from '../schemas.ts';
 import { compileBodyValidator, validatorCompiler } from '../validation.ts';
 import { formatBulk, itemError } from './format.ts';
-import { checkBatchSize, checkItem } from './items.ts';
+import { checkBatchSize, checkItem, ItemErrorSchema } from './items.ts';
+import { registerBulkCreditNotes } from './notes.ts';
 import { registerBulkOrders } from './orders.ts';
 
 interface Dialect {
@@ -24,8 +25,6 @@ const DIALECTS: Dialect[] = [
   { kind: 'invoice', plural: 'invoices', input: InvoiceInput, response: InvoiceResponse },
   { kind: 'bill', plural: 'bills', input: BillInput, response: BillResponse },
 ];
-
-const ItemErrorSchema = Type.Object({ code: Type.String(), message: Type.String(), field: Nullable(Type.String()) });
 
 function bulkBody(d: Dialect) {
   return (outcome: CreateOutcome) => ({
@@ -94,4 +93,5 @@ export async function bulkSurface(app: FastifyInstance): Promise<void> {
   installErrorFormat(app, formatBulk);
   for (const dialect of DIALECTS) registerDialect(app, dialect);
   registerBulkOrders(app);
+  registerBulkCreditNotes(app);
 }

@@ -1,10 +1,16 @@
 import type { ValidateFunction } from 'ajv';
+import { Type } from 'typebox';
 import { DomainError, type ErrorCode } from '../../domain/errors.ts';
+import type { DocumentInput } from '../../modules/invoicing/types.ts';
 import { UNSTORABLE_TEXT, unstorablePath } from '../json-body.ts';
 import { issuesFromAjv, problemFromIssues } from '../problem.ts';
+import { Nullable } from '../schemas.ts';
+
+/** Per-item checks every bulk route of the seeds/000 dialect shares. */
+export const ItemErrorSchema = Type.Object({ code: Type.String(), message: Type.String(), field: Nullable(Type.String()) });
 
 /** Each item is validated on its own, so one malformed item fails alone (STACK-NOTES). */
-export function checkItem<T>(validate: ValidateFunction, item: unknown): T | DomainError {
+export function checkItem<T = DocumentInput>(validate: ValidateFunction, item: unknown): T | DomainError {
   const badText = unstorablePath(item);
   if (badText !== undefined) return new DomainError('validation.invalid', UNSTORABLE_TEXT, badText || undefined);
   if (validate(item)) return item as T;
