@@ -4,18 +4,17 @@ import { createOrders, type OrdersOutcome } from '../../modules/orders/create-or
 import type { OrderInput as OrderBody } from '../../modules/orders/types.ts';
 import { OrderInput, OrderResponse } from '../order-schemas.ts';
 import { respond } from '../respond.ts';
-import { Closed, Nullable } from '../schemas.ts';
+import { Closed } from '../schemas.ts';
 import { compileBodyValidator, validatorCompiler } from '../validation.ts';
 import { formatBulk, itemError } from './format.ts';
-import { checkBatchSize, checkItem } from './items.ts';
+import { checkBatchSize, checkItem, ItemErrorSchema } from './items.ts';
 
 const validateOrder = compileBodyValidator(OrderInput);
 // The route documents the full item schema but validates only the envelope: orders are
 // checked one by one so that a bad order fails alone instead of failing the request.
 const envelope = compileBodyValidator(Closed({ orders: Type.Array(Type.Unknown()) }));
 
-const ErrorSchema = Type.Object({ code: Type.String(), message: Type.String(), field: Nullable(Type.String()) });
-const ErrorBody = Type.Object({ code: Type.Integer(), message: Type.String(), error: ErrorSchema });
+const ErrorBody = Type.Object({ code: Type.Integer(), message: Type.String(), error: ItemErrorSchema });
 
 const bulkBody = (outcome: OrdersOutcome) => ({
   code: 0,
@@ -41,7 +40,7 @@ export function registerBulkOrders(app: FastifyInstance): void {
             code: Type.Integer(),
             message: Type.String(),
             summary: Type.Object({ total: Type.Integer(), succeeded: Type.Integer(), failed: Type.Integer() }),
-            results: Type.Array(Type.Object({ ok: Type.Boolean(), order: Type.Optional(OrderResponse), error: Type.Optional(ErrorSchema) })),
+            results: Type.Array(Type.Object({ ok: Type.Boolean(), order: Type.Optional(OrderResponse), error: Type.Optional(ItemErrorSchema) })),
           }),
           400: ErrorBody,
           401: ErrorBody,
