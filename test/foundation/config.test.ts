@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       publicUrl: 'http://localhost:3000',
       bulkMaxItems: 50,
       maxLineItems: 500,
+      bulkMaxOrderIds: 100,
       bodyLimitBytes: 2 * 1024 * 1024,
       rateLimitPerMinute: 6000,
       idempotencyTtlSeconds: 24 * 3600,
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
       BILLOW_ADMIN_TOKEN: 'a'.repeat(16),
       PUBLIC_URL: 'https://billow.example.com///',
       BULK_MAX_ITEMS: '100',
+      BULK_MAX_ORDER_IDS: '250',
       RATE_LIMIT_PER_MINUTE: '0',
       BILLOW_SEED_DEMO: 'no',
     });
@@ -60,6 +62,7 @@ describe('loadConfig', () => {
       adminToken: 'a'.repeat(16),
       publicUrl: 'https://billow.example.com',
       bulkMaxItems: 100,
+      bulkMaxOrderIds: 250,
       rateLimitPerMinute: 0,
       seedDemo: false,
     });
@@ -94,6 +97,7 @@ describe('loadConfig', () => {
     ['BULK_MAX_ITEMS', '0'],
     ['BULK_MAX_ITEMS', 'many'],
     ['MAX_LINE_ITEMS', '10001'],
+    ['BULK_MAX_ORDER_IDS', '0'],
     ['BODY_LIMIT_BYTES', '10'],
     ['RATE_LIMIT_PER_MINUTE', '-5'],
     ['IDEMPOTENCY_TTL_SECONDS', '0'],
