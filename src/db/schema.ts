@@ -206,6 +206,50 @@ export interface EventsTable {
   created_at: string;
 }
 
+export interface FilesTable {
+  business_id: string;
+  key: string;
+  filename: string;
+  size: number;
+  sha256: string;
+  created_at: string;
+}
+
+export type ImportStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface ImportsTable {
+  business_id: string;
+  id: string;
+  s3_key: string;
+  status: ImportStatus;
+  finalize: boolean;
+  skip_invalid: boolean;
+  checkpoint_rows: Generated<number>;
+  rows_total: number | null;
+  bytes_total: number;
+  bytes_processed: Generated<number>;
+  invoices_succeeded: Generated<number>;
+  invoices_failed: Generated<number>;
+  error_count: Generated<number>;
+  message: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+}
+
+export interface ImportErrorsTable {
+  business_id: string;
+  import_id: string;
+  seq: number;
+  row_number: number;
+  column_name: string | null;
+  invoice_ref: string | null;
+  message: string;
+  type: string;
+  value: string | null;
+}
+
 export interface DB {
   businesses: BusinessesTable;
   principals: PrincipalsTable;
@@ -223,8 +267,12 @@ export interface DB {
   journal_lines: JournalLinesTable;
   payments: PaymentsTable;
   events: EventsTable;
+  files: FilesTable;
+  imports: ImportsTable;
+  import_errors: ImportErrorsTable;
 }
 
 export type Business = Selectable<BusinessesTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type InvoiceLineRow = Selectable<InvoiceLinesTable>;
+export type ImportRow = Selectable<ImportsTable>;

@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, ValidationErrors } from '../domain/errors.ts';
 
 /** An error raised at the HTTP edge (authentication, limits) rather than by a use case. */
 export class RequestError extends Error {
@@ -167,6 +167,9 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
 };
 
 export function toProblem(error: unknown): Problem {
+  if (error instanceof ValidationErrors) {
+    return { status: 422, code: error.code, message: error.message, issues: error.issues };
+  }
   if (error instanceof DomainError) {
     if (error.status === 422) {
       const loc: Loc = [error.source, ...(error.field ? fieldToPath(error.field) : [])];

@@ -28,6 +28,11 @@ describe('loadConfig', () => {
       idempotencyTtlSeconds: 24 * 3600,
       logLevel: 'info',
       seedDemo: true,
+      objectStore: { kind: 'local' },
+      s3: { endpoint: undefined, region: 'us-east-1', forcePathStyle: false },
+      fileMaxBytes: 100 * 1024 * 1024,
+      csvSyncMaxRows: 5000,
+      importChunkInvoices: 1000,
     });
   });
 

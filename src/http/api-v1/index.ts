@@ -3,6 +3,8 @@ import { installErrorFormat } from '../errors.ts';
 import { registerBusinessRoutes } from './businesses.ts';
 import { registerCatalogRoutes } from './catalog.ts';
 import { registerDocumentRoutes } from './documents.ts';
+import { registerFileRoutes } from './files.ts';
+import { registerImportRoutes } from './imports.ts';
 import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
 
@@ -13,4 +15,6 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerCatalogRoutes(app);
   registerDocumentRoutes(app);
   registerReportRoutes(app);
+  await registerFileRoutes(app);
+  registerImportRoutes(app);
 }
