@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { type CsvError, parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { type Issue, ValidationErrors } from '../../domain/errors.ts';
 
 /** The columns of the import format (docs/csv-format.md); order in the file is free. */
@@ -101,6 +101,7 @@ function structureError(error: CsvError, rows: number): ValidationErrors {
   switch (error.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
       return reject(row, `A quoted field is never closed${where}.`, 'csv.quoting');
+    case 'INVALID_OPENING_QUOTE':
     case 'CSV_INVALID_CLOSING_QUOTE':
     case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
       return reject(row, `Invalid quoting${where}: a quote inside a quoted field must be doubled.`, 'csv.quoting');
@@ -145,7 +146,7 @@ export async function* readCsvRows(source: NodeJS.ReadableStream): AsyncGenerato
       yield { row: rows, cells };
     }
   } catch (error) {
-    if ((error as CsvError).code?.startsWith?.('CSV_')) throw structureError(error as CsvError, rows);
+    if (error instanceof CsvError) throw structureError(error, rows);
     throw error;
   } finally {
     check.destroy();

@@ -54,6 +54,6 @@ export async function importInvoices(ctx: Context, rows: CsvRow[], options: Impo
   const issues = issuesOf(prepared.failed);
   if (issues.length > 0 && !options.skipInvalid) throw new ValidationErrors(wireIssues(issues));
   const docs: PreparedDocument[] = prepared.documents.map((d) => d.document);
-  const documents = await transact(ctx, (tx) => writeDocuments(tx, prepared.refs.business, docs, now, ctx.baseUrl));
-  return { documents, issues };
+  // The transaction returns the whole outcome: the idempotency record seals what it returns.
+  return transact(ctx, async (tx) => ({ documents: await writeDocuments(tx, prepared.refs.business, docs, now, ctx.baseUrl), issues }));
 }
