@@ -27,7 +27,15 @@ const isMissing = (error: unknown) => {
  * single PUT needs the length up front); memory stays constant either way.
  */
 export function s3Store(options: S3Options): ObjectStore {
-  const config: S3ClientConfig = { region: options.region, forcePathStyle: options.forcePathStyle };
+  // Checksums only where S3 requires them: the SDK's default streams uploads as
+  // aws-chunked bodies with trailing checksums, which many S3-compatible stores do not
+  // understand (s3rver stored the chunk framing as content).
+  const config: S3ClientConfig = {
+    region: options.region,
+    forcePathStyle: options.forcePathStyle,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  };
   if (options.endpoint) config.endpoint = options.endpoint;
   if (options.credentials) config.credentials = options.credentials;
   const client = new S3Client(config);

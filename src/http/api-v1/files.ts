@@ -17,7 +17,9 @@ export const FileResponse = Type.Object({
 /** `POST /files`: one multipart `file` part, streamed to the object store, never buffered whole. */
 export async function registerFileRoutes(app: FastifyInstance): Promise<void> {
   const maxBytes = app.deps.config.fileMaxBytes;
-  await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 10, parts: 11 } });
+  // Busboy silently truncates at its limit; one byte of slack lets the store's own
+  // measure see the excess and refuse the upload (413) instead of keeping a cut file.
+  await app.register(multipart, { limits: { fileSize: maxBytes + 1, files: 1, fields: 10, parts: 11 } });
   app.post(
     '/files',
     {
