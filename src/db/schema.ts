@@ -250,6 +250,21 @@ export interface ImportErrorsTable {
   value: string | null;
 }
 
+export interface JobsTable {
+  business_id: string;
+  id: string;
+  queue: string;
+  key: string | null;
+  payload: ColumnType<unknown, string, string>;
+  attempts: Generated<number>;
+  run_at: string;
+  locked_by: string | null;
+  locked_until: string | null;
+  failed_at: string | null;
+  last_error: string | null;
+  created_at: string;
+}
+
 export interface DB {
   businesses: BusinessesTable;
   principals: PrincipalsTable;
@@ -270,6 +285,7 @@ export interface DB {
   files: FilesTable;
   imports: ImportsTable;
   import_errors: ImportErrorsTable;
+  jobs: JobsTable;
 }
 
 export type Business = Selectable<BusinessesTable>;
