@@ -224,6 +224,7 @@ export interface ImportsTable {
   status: ImportStatus;
   finalize: boolean;
   skip_invalid: boolean;
+  validated: Generated<boolean>;
   checkpoint_rows: Generated<number>;
   rows_total: number | null;
   bytes_total: number;

@@ -21,6 +21,8 @@ create table imports (
   status text not null check (status in ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
   finalize boolean not null,
   skip_invalid boolean not null,
+  -- All-or-nothing imports check every row before writing any; this records that they passed.
+  validated boolean not null default false,
   checkpoint_rows bigint not null default 0,
   rows_total bigint,
   bytes_total bigint not null,

@@ -24,6 +24,8 @@ const REQUIRED: Column[] = ['invoice_ref', 'customer_id', 'quantity'];
 export interface CsvRow {
   row: number;
   cells: Partial<Record<Column, string>>;
+  /** Bytes of the file read up to the end of this row (progress of a long import). */
+  bytes: number;
 }
 
 export const csvIssue = (row: number | undefined, column: string | undefined, msg: string, type: string): Issue => ({
@@ -143,7 +145,7 @@ export async function* readCsvRows(source: NodeJS.ReadableStream): AsyncGenerato
         // Free text is data, kept exactly as given (leading tabs, '=' and all); codes and numbers are trimmed.
         if (value.trim() !== '') cells[column] = FREE_TEXT.has(column) ? value : value.trim();
       });
-      yield { row: rows, cells };
+      yield { row: rows, cells, bytes: parser.info.bytes };
     }
   } catch (error) {
     if (error instanceof CsvError) throw structureError(error, rows);

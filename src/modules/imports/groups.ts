@@ -74,6 +74,11 @@ export class Grouper {
     return done;
   }
 
+  /** A row already imported before a restart: only its ref is remembered. */
+  skip(row: CsvRow): void {
+    if (row.cells.invoice_ref !== undefined) this.seen.add(row.cells.invoice_ref);
+  }
+
   /** Ends the current group (at the end of the file). */
   flush(): InvoiceGroup | undefined {
     const done = this.current;
