@@ -1,0 +1,211 @@
+/**
+ * `npm run bench -- csv [options]` — a background CSV import through the real server
+ * (in-process, loopback, workers in-process as with `npm start`), compared in the same run
+ * with COPY of the same rows (the invoices and lines the import creates, precomputed) into
+ * the same tables of the same database.
+ *
+ * Options:
+ *   --db both|postgresql|pglite   (default both)
+ *   --rows-pg N          data rows on PostgreSQL (default 1,000,000: 250,000 invoices × 4 lines)
+ *   --rows-pglite N      data rows on PGlite (default 100,000)
+ *   --chunk N            invoices per import transaction (IMPORT_CHUNK_INVOICES, default 1000)
+ *   --skip-invalid       import with skip_invalid (no validation pass) instead of all-or-nothing
+ *   --finalize           number and post every invoice
+ *   --pg-url URL         PostgreSQL server (default $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test);
+ *                        the database used is $BENCH_DATABASE (default billow_bench), wiped first
+ *
+ * stdout: one JSON object per database: wall_s, rows_per_s, invoices_per_s, peak_rss_mb (the
+ * process holds the server and this harness), copy_s, ratio (COPY time / import time).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { startServer } from '../src/server.ts';
+import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
+import { baselineBatch, INVOICE_COLUMNS, LINE_COLUMNS } from './lib/baseline.ts';
+import { createFixture, type Fixture } from './lib/fixture.ts';
+import { HttpClient } from './lib/http.ts';
+import { round } from './lib/stats.ts';
+import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
+
+const LINES = 4;
+const BATCH = 1000;
+const log = (message: string) => process.stderr.write(`[bench csv] ${message}\n`);
+
+interface Options {
+  databases: ('postgresql' | 'pglite')[];
+  rows: { postgresql: number; pglite: number };
+  chunk: number;
+  skipInvalid: boolean;
+  finalize: boolean;
+  pgUrl: string;
+}
+
+function options(args: Args): Options {
+  const db = stringOption(args, 'db', 'both');
+  if (!['both', 'postgresql', 'pglite'].includes(db)) throw new Error(`--db must be both, postgresql or pglite, got '${db}'.`);
+  return {
+    databases: db === 'both' ? ['postgresql', 'pglite'] : [db as 'postgresql' | 'pglite'],
+    rows: { postgresql: numberOption(args, 'rows-pg', 1_000_000, LINES), pglite: numberOption(args, 'rows-pglite', 100_000, LINES) },
+    chunk: Math.floor(numberOption(args, 'chunk', 1000, 1)),
+    skipInvalid: flag(args, 'skip-invalid'),
+    finalize: flag(args, 'finalize'),
+    pgUrl: stringOption(args, 'pg-url', process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test'),
+  };
+}
+
+const STATES = ['IN-KA', 'IN-TN', 'IN-GJ', 'IN-DL'];
+
+/** Writes the import file: the same invoices (customer, items, quantities, place of supply) as the COPY rows. */
+async function writeImportFile(file: string, fixture: Fixture, invoices: number): Promise<void> {
+  const out = fs.createWriteStream(file);
+  out.write('invoice_ref,customer_id,due_date,item_id,quantity,place_of_supply\n');
+  for (let seq = 0; seq * BATCH < invoices; seq++) {
+    const lines: string[] = [];
+    for (let i = 0; i < BATCH && seq * BATCH + i < invoices; i++) {
+      const k = seq * BATCH + i;
+      const customer = fixture.customers[k % fixture.customers.length] as Fixture['customers'][number];
+      const place = i % 2 === 0 ? 'IN-MH' : (STATES[k % STATES.length] as string);
+      for (let j = 0; j < LINES; j++) {
+        const item = fixture.items[(k * 7 + j * 3) % fixture.items.length] as Fixture['items'][number];
+        lines.push(`PO-${seq}-${i},${customer.id},2099-12-31,${item.id},${1 + ((k + j) % 5)},${place}`);
+      }
+    }
+    if (!out.write(`${lines.join('\n')}\n`)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+const csvValue = (value: unknown) => (value === null ? '' : typeof value === 'string' ? `"${value.replace(/"/g, '""')}"` : String(value));
+
+function csvRows(params: unknown[], width: number): string {
+  let text = '';
+  for (let i = 0; i < params.length; i += width) text += `${params.slice(i, i + width).map(csvValue).join(',')}\n`;
+  return text;
+}
+
+/** The rows the import creates, priced like the application (bench/lib/baseline.ts), as two COPY files. */
+async function writeCopyFiles(dir: string, fixture: Fixture, invoices: number): Promise<{ invoices: string; lines: string }> {
+  const files = { invoices: path.join(dir, 'copy-invoices.csv'), lines: path.join(dir, 'copy-lines.csv') };
+  const inv = fs.openSync(files.invoices, 'w');
+  const lin = fs.openSync(files.lines, 'w');
+  for (let seq = 0; seq * BATCH < invoices; seq++) {
+    const batch = baselineBatch(fixture, Math.min(BATCH, invoices - seq * BATCH), LINES, seq + 1_000_000);
+    fs.writeSync(inv, csvRows(batch.invoice, INVOICE_COLUMNS.length));
+    fs.writeSync(lin, csvRows(batch.line, LINE_COLUMNS.length));
+  }
+  fs.closeSync(inv);
+  fs.closeSync(lin);
+  return files;
+}
+
+const copySql = (table: string, columns: readonly string[], source: string) => `copy ${table} (${columns.join(', ')}) from ${source} with (format csv)`;
+
+/** COPY through psql's \copy on PostgreSQL, in one transaction; seconds. */
+function copyPostgres(url: string, files: { invoices: string; lines: string }): number {
+  const start = performance.now();
+  const result = spawnSync('psql', [url, '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-c', `\\${copySql('invoices', INVOICE_COLUMNS, `'${files.invoices}'`)}`, '-c', `\\${copySql('invoice_lines', LINE_COLUMNS, `'${files.lines}'`)}`], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`psql COPY failed: ${result.stderr}`);
+  return (performance.now() - start) / 1000;
+}
+
+/** COPY from a blob on PGlite (the server is stopped, so this process owns its data directory); seconds. */
+async function copyPglite(dataDir: string, files: { invoices: string; lines: string }): Promise<number> {
+  const pglite = await PGlite.create({ dataDir: path.join(dataDir, 'db') });
+  try {
+    const start = performance.now();
+    await pglite.transaction(async (tx) => {
+      await tx.query(copySql('invoices', INVOICE_COLUMNS, "'/dev/blob'"), [], { blob: new Blob([fs.readFileSync(files.invoices)]) });
+      await tx.query(copySql('invoice_lines', LINE_COLUMNS, "'/dev/blob'"), [], { blob: new Blob([fs.readFileSync(files.lines)]) });
+    });
+    return (performance.now() - start) / 1000;
+  } finally {
+    await pglite.close();
+  }
+}
+
+interface ImportStatus {
+  status: string;
+  rows_processed: number;
+  invoices_succeeded: number;
+  message: string | null;
+}
+
+async function benchTarget(target: Target, rows: number, opts: Options): Promise<object> {
+  const invoices = Math.floor(rows / LINES);
+  const config = { ...benchServerConfig(target), importChunkInvoices: opts.chunk };
+  const server = await startServer(config);
+  const client = new HttpClient(server.url.replace('localhost', '127.0.0.1'), 4);
+  try {
+    const fixture = await createFixture(client, ADMIN_TOKEN);
+    const auth = { authorization: `Bearer ${fixture.token}` };
+    const file = path.join(target.dataDir, 'import.csv');
+    await writeImportFile(file, fixture, invoices);
+    log(`${target.name}: ${invoices * LINES} rows, ${(fs.statSync(file).size / 1e6).toFixed(1)} MB`);
+    const form = new FormData();
+    form.append('file', await fs.openAsBlob(file), 'import.csv');
+    const base = server.url.replace('localhost', '127.0.0.1');
+    const uploaded = (await (await fetch(`${base}/api/v1/files`, { method: 'POST', headers: auth, body: form })).json()) as { s3_key: string };
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 100);
+    const start = performance.now();
+    const body = { s3_key: uploaded.s3_key, finalize: opts.finalize, skip_invalid: opts.skipInvalid };
+    const accepted = JSON.parse((await client.request('POST', '/api/v1/invoices/bulk', body, { ...auth, prefer: 'respond-async' })).body) as { import_id: string };
+    let status: ImportStatus;
+    for (;;) {
+      status = JSON.parse((await client.request('GET', `/api/v1/imports/${accepted.import_id}`, undefined, auth)).body) as ImportStatus;
+      if (status.status !== 'queued' && status.status !== 'running') break;
+      await sleep(250);
+    }
+    const wall = (performance.now() - start) / 1000;
+    clearInterval(sampler);
+    if (status.status !== 'succeeded') throw new Error(`import ${status.status}: ${status.message}`);
+    log(`${target.name}: import ${round(wall, 2)} s, peak RSS ${Math.round(peakRss / 1e6)} MB; preparing COPY files`);
+    const copyFiles = await writeCopyFiles(target.dataDir, fixture, invoices);
+    let copy: number;
+    if (target.databaseUrl) copy = copyPostgres(target.databaseUrl, copyFiles);
+    else {
+      await server.stop();
+      copy = await copyPglite(target.dataDir, copyFiles);
+    }
+    return {
+      bench: 'csv',
+      database: target.name,
+      rows: status.rows_processed,
+      invoices: status.invoices_succeeded,
+      mode: opts.skipInvalid ? 'skip_invalid' : 'all_or_nothing',
+      finalize: opts.finalize,
+      chunk_invoices: opts.chunk,
+      wall_s: round(wall, 2),
+      rows_per_s: Math.round(status.rows_processed / wall),
+      invoices_per_s: Math.round(status.invoices_succeeded / wall),
+      peak_rss_mb: Math.round(peakRss / 1e6),
+      copy_s: round(copy, 2),
+      copy_rows_per_s: Math.round(status.rows_processed / copy),
+      ratio: round(copy / wall, 3),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const opts = options(parseArgs(argv));
+  for (const name of opts.databases) {
+    if (name === 'postgresql' && !(await postgresAnswers(opts.pgUrl))) {
+      log(`no PostgreSQL at ${opts.pgUrl}; skipping it`);
+      continue;
+    }
+    const target = name === 'postgresql' ? await postgresTarget(opts.pgUrl) : await pgliteTarget();
+    try {
+      process.stdout.write(`${JSON.stringify(await benchTarget(target, opts.rows[name], opts))}\n`);
+    } finally {
+      await target.cleanup();
+    }
+  }
+}
