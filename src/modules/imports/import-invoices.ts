@@ -1,6 +1,7 @@
-import { type Issue, ValidationErrors } from '../../domain/errors.ts';
+import { DomainError, type Issue, ValidationErrors } from '../../domain/errors.ts';
 import type { ObjectStore } from '../../storage/index.ts';
 import { type Context, transact } from '../context.ts';
+import { isForeignKeyViolation } from '../db-errors.ts';
 import type { PreparedDocument } from '../invoicing/prepare.ts';
 import type { DocumentView } from '../invoicing/view.ts';
 import { writeDocuments } from '../invoicing/write.ts';
@@ -54,6 +55,12 @@ export async function importInvoices(ctx: Context, rows: CsvRow[], options: Impo
   const issues = issuesOf(prepared.failed);
   if (issues.length > 0 && !options.skipInvalid) throw new ValidationErrors(wireIssues(issues));
   const docs: PreparedDocument[] = prepared.documents.map((d) => d.document);
-  // The transaction returns the whole outcome: the idempotency record seals what it returns.
-  return transact(ctx, async (tx) => ({ documents: await writeDocuments(tx, prepared.refs.business, docs, now, ctx.baseUrl), issues }));
+  try {
+    // The transaction returns the whole outcome: the idempotency record seals what it returns.
+    return await transact(ctx, async (tx) => ({ documents: await writeDocuments(tx, prepared.refs.business, docs, now, ctx.baseUrl), issues }));
+  } catch (error) {
+    // Rows were checked before the transaction; only a concurrent change gets here.
+    if (isForeignKeyViolation(error)) throw new DomainError('conflict.in_use', 'A customer or item of this file was deleted while it was being imported; nothing was created. Retry the import.');
+    throw error;
+  }
 }
