@@ -14,22 +14,26 @@
  *   --pg-url URL         PostgreSQL server (default $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test);
  *                        the database used is $BENCH_DATABASE (default billow_bench), wiped first
  *
- * stdout: one JSON object per database: wall_s, rows_per_s, invoices_per_s, peak_rss_mb (the
- * process holds the server and this harness), copy_s, ratio (COPY time / import time).
+ * The server runs as its own process, as `npm start` runs it (tsx, workers in-process), so its
+ * memory is measured alone: peak_rss_mb is the highest VmRSS sampled during the import.
+ *
+ * stdout: one JSON object per database: wall_s, rows_per_s, invoices_per_s, peak_rss_mb,
+ * copy_s, ratio (COPY time / import time).
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { startServer } from '../src/server.ts';
+import { fileURLToPath } from 'node:url';
 import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
 import { baselineBatch, INVOICE_COLUMNS, LINE_COLUMNS } from './lib/baseline.ts';
 import { createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
 import { round } from './lib/stats.ts';
-import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
+import { ADMIN_TOKEN, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
 
 const LINES = 4;
 const BATCH = 1000;
@@ -93,7 +97,7 @@ async function writeCopyFiles(dir: string, fixture: Fixture, invoices: number): 
   const inv = fs.openSync(files.invoices, 'w');
   const lin = fs.openSync(files.lines, 'w');
   for (let seq = 0; seq * BATCH < invoices; seq++) {
-    const batch = baselineBatch(fixture, Math.min(BATCH, invoices - seq * BATCH), LINES, seq + 1_000_000);
+    const batch = baselineBatch(fixture, Math.min(BATCH, invoices - seq * BATCH), LINES, seq);
     fs.writeSync(inv, csvRows(batch.invoice, INVOICE_COLUMNS.length));
     fs.writeSync(lin, csvRows(batch.line, LINE_COLUMNS.length));
   }
@@ -134,64 +138,125 @@ interface ImportStatus {
   message: string | null;
 }
 
-async function benchTarget(target: Target, rows: number, opts: Options): Promise<object> {
-  const invoices = Math.floor(rows / LINES);
-  const config = { ...benchServerConfig(target), importChunkInvoices: opts.chunk };
-  const server = await startServer(config);
-  const client = new HttpClient(server.url.replace('localhost', '127.0.0.1'), 4);
+interface Server {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<void>;
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** `npm start` for a target, on a free port; resolves when the banner is printed. */
+function startServerProcess(target: Target, chunk: number): Promise<Server> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    BILLOW_DATA_DIR: target.dataDir,
+    BILLOW_ADMIN_TOKEN: ADMIN_TOKEN,
+    BILLOW_SEED_DEMO: 'false',
+    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
+    IMPORT_CHUNK_INVOICES: String(chunk),
+  };
+  delete env.DATABASE_URL;
+  if (target.databaseUrl) env.DATABASE_URL = target.databaseUrl;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Billow is listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolve({ child, url: `http://127.0.0.1:${new URL(match[1]).port}`, exited });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      onData(chunk);
+      if (output.length > 100_000) output = output.slice(-10_000);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+}
+
+async function stopServerProcess(server: Server): Promise<void> {
+  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGTERM');
+  await server.exited;
+}
+
+/** Resident memory of a process, from /proc (Linux). */
+function rssOf(pid: number | undefined): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+interface ImportRun {
+  status: ImportStatus;
+  wall: number;
+  peakRss: number;
+}
+
+async function runImport(server: Server, fixture: Fixture, file: string, opts: Options): Promise<ImportRun> {
+  const client = new HttpClient(server.url, 4);
+  const auth = { authorization: `Bearer ${fixture.token}` };
+  const form = new FormData();
+  form.append('file', await fs.openAsBlob(file), 'import.csv');
+  const uploaded = (await (await fetch(`${server.url}/api/v1/files`, { method: 'POST', headers: auth, body: form })).json()) as { s3_key: string };
+  let peakRss = rssOf(server.child.pid);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, rssOf(server.child.pid));
+  }, 100);
   try {
-    const fixture = await createFixture(client, ADMIN_TOKEN);
-    const auth = { authorization: `Bearer ${fixture.token}` };
-    const file = path.join(target.dataDir, 'import.csv');
-    await writeImportFile(file, fixture, invoices);
-    log(`${target.name}: ${invoices * LINES} rows, ${(fs.statSync(file).size / 1e6).toFixed(1)} MB`);
-    const form = new FormData();
-    form.append('file', await fs.openAsBlob(file), 'import.csv');
-    const base = server.url.replace('localhost', '127.0.0.1');
-    const uploaded = (await (await fetch(`${base}/api/v1/files`, { method: 'POST', headers: auth, body: form })).json()) as { s3_key: string };
-    let peakRss = process.memoryUsage().rss;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    }, 100);
     const start = performance.now();
     const body = { s3_key: uploaded.s3_key, finalize: opts.finalize, skip_invalid: opts.skipInvalid };
     const accepted = JSON.parse((await client.request('POST', '/api/v1/invoices/bulk', body, { ...auth, prefer: 'respond-async' })).body) as { import_id: string };
-    let status: ImportStatus;
     for (;;) {
-      status = JSON.parse((await client.request('GET', `/api/v1/imports/${accepted.import_id}`, undefined, auth)).body) as ImportStatus;
-      if (status.status !== 'queued' && status.status !== 'running') break;
+      const status = JSON.parse((await client.request('GET', `/api/v1/imports/${accepted.import_id}`, undefined, auth)).body) as ImportStatus;
+      if (status.status !== 'queued' && status.status !== 'running') return { status, wall: (performance.now() - start) / 1000, peakRss };
       await sleep(250);
     }
-    const wall = (performance.now() - start) / 1000;
-    clearInterval(sampler);
-    if (status.status !== 'succeeded') throw new Error(`import ${status.status}: ${status.message}`);
-    log(`${target.name}: import ${round(wall, 2)} s, peak RSS ${Math.round(peakRss / 1e6)} MB; preparing COPY files`);
-    const copyFiles = await writeCopyFiles(target.dataDir, fixture, invoices);
-    let copy: number;
-    if (target.databaseUrl) copy = copyPostgres(target.databaseUrl, copyFiles);
-    else {
-      await server.stop();
-      copy = await copyPglite(target.dataDir, copyFiles);
-    }
-    return {
-      bench: 'csv',
-      database: target.name,
-      rows: status.rows_processed,
-      invoices: status.invoices_succeeded,
-      mode: opts.skipInvalid ? 'skip_invalid' : 'all_or_nothing',
-      finalize: opts.finalize,
-      chunk_invoices: opts.chunk,
-      wall_s: round(wall, 2),
-      rows_per_s: Math.round(status.rows_processed / wall),
-      invoices_per_s: Math.round(status.invoices_succeeded / wall),
-      peak_rss_mb: Math.round(peakRss / 1e6),
-      copy_s: round(copy, 2),
-      copy_rows_per_s: Math.round(status.rows_processed / copy),
-      ratio: round(copy / wall, 3),
-    };
   } finally {
-    await server.stop();
+    clearInterval(sampler);
   }
+}
+
+async function benchTarget(target: Target, rows: number, opts: Options): Promise<object> {
+  const invoices = Math.floor(rows / LINES);
+  const server = await startServerProcess(target, opts.chunk);
+  let copy: number;
+  let run: ImportRun;
+  try {
+    const fixture = await createFixture(new HttpClient(server.url, 4), ADMIN_TOKEN);
+    const file = path.join(target.dataDir, 'import.csv');
+    await writeImportFile(file, fixture, invoices);
+    log(`${target.name}: ${invoices * LINES} rows, ${(fs.statSync(file).size / 1e6).toFixed(1)} MB`);
+    run = await runImport(server, fixture, file, opts);
+    if (run.status.status !== 'succeeded') throw new Error(`import ${run.status.status}: ${run.status.message}`);
+    log(`${target.name}: import ${round(run.wall, 2)} s, server peak RSS ${Math.round(run.peakRss / 1e6)} MB; preparing COPY files`);
+    const copyFiles = await writeCopyFiles(target.dataDir, fixture, invoices);
+    await stopServerProcess(server);
+    copy = target.databaseUrl ? copyPostgres(target.databaseUrl, copyFiles) : await copyPglite(target.dataDir, copyFiles);
+  } finally {
+    await stopServerProcess(server);
+  }
+  const { status, wall } = run;
+  return {
+    bench: 'csv',
+    database: target.name,
+    rows: status.rows_processed,
+    invoices: status.invoices_succeeded,
+    mode: opts.skipInvalid ? 'skip_invalid' : 'all_or_nothing',
+    finalize: opts.finalize,
+    chunk_invoices: opts.chunk,
+    wall_s: round(wall, 2),
+    rows_per_s: Math.round(status.rows_processed / wall),
+    invoices_per_s: Math.round(status.invoices_succeeded / wall),
+    peak_rss_mb: Math.round(run.peakRss / 1e6),
+    copy_s: round(copy, 2),
+    copy_rows_per_s: Math.round(status.rows_processed / copy),
+    ratio: round(copy / wall, 3),
+    load_average: os.loadavg().map((l) => round(l, 1)),
+  };
 }
 
 export async function main(argv: string[]): Promise<void> {

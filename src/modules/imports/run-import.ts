@@ -8,7 +8,7 @@ import { type Tx, transact } from '../context.ts';
 import { writeDocuments } from '../invoicing/write.ts';
 import { type Chunk, fileChunks } from './chunks.ts';
 import type { RowIssue } from './groups.ts';
-import { issuesOf, prepareGroups } from './prepare-groups.ts';
+import { issuesOf, type PreparedGroups, prepareGroups } from './prepare-groups.ts';
 import { clearImportErrors, getImport, insertImportErrors, lockImport } from './repository.ts';
 
 /** The import stopped being `running` (cancelled) between two chunks. */
@@ -67,8 +67,38 @@ function formatIssues(error: ValidationErrors): RowIssue[] {
 
 const prepareOptions = (run: Run) => ({ finalize: run.row.finalize, maxLineItems: run.ctx.config.maxLineItems, now: run.ctx.clock().toISOString(), clock: run.ctx.clock, importId: run.row.id });
 
-function chunksOf(run: Run, after: number): AsyncGenerator<Chunk> {
-  return fileChunks(run.store, run.row.business_id, run.row.s3_key, after, run.ctx.config.importChunkInvoices);
+interface PreparedChunk {
+  chunk: Chunk;
+  prepared: PreparedGroups;
+  now: string;
+}
+
+/**
+ * The file's chunks with their invoices priced, one chunk ahead: the next chunk is parsed,
+ * resolved and priced in Node while the database commits the current one.
+ */
+async function* preparedChunks(run: Run, after: number): AsyncGenerator<PreparedChunk> {
+  const chunks = fileChunks(run.store, run.row.business_id, run.row.s3_key, after, run.ctx.config.importChunkInvoices);
+  const prepareNext = async (): Promise<PreparedChunk | undefined> => {
+    const next = await chunks.next();
+    if (next.done) return undefined;
+    const options = prepareOptions(run);
+    return { chunk: next.value, prepared: await prepareGroups(run.ctx.db, run.row.business_id, next.value.groups, options), now: options.now };
+  };
+  let ahead = prepareNext();
+  try {
+    for (;;) {
+      const current = await ahead;
+      if (!current) return;
+      ahead = prepareNext();
+      // Awaited on the next turn or in `finally`; a consumer that stops early must not leave it unhandled.
+      ahead.catch(() => undefined);
+      yield current;
+    }
+  } finally {
+    await ahead.catch(() => undefined);
+    await chunks.return(undefined);
+  }
 }
 
 /**
@@ -94,8 +124,7 @@ async function validate(run: Run): Promise<boolean> {
   let errors = 0;
   let failedInvoices = 0;
   let rows = 0;
-  for await (const chunk of chunksOf(run, 0)) {
-    const prepared = await prepareGroups(run.ctx.db, business_id, chunk.groups, prepareOptions(run));
+  for await (const { chunk, prepared } of preparedChunks(run, 0)) {
     const issues = issuesOf(prepared.failed);
     await step(run, async (tx) => {
       await insertImportErrors(tx, business_id, id, errors, issues);
@@ -119,13 +148,11 @@ async function validate(run: Run): Promise<boolean> {
 async function write(run: Run): Promise<void> {
   const { business_id, id } = where(run);
   let rows = run.row.checkpoint_rows;
-  for await (const chunk of chunksOf(run, run.row.checkpoint_rows)) {
-    const options = prepareOptions(run);
-    const prepared = await prepareGroups(run.ctx.db, business_id, chunk.groups, options);
+  for await (const { chunk, prepared, now } of preparedChunks(run, run.row.checkpoint_rows)) {
     const issues = issuesOf(prepared.failed);
     await step(run, async (tx, row) => {
       const documents = prepared.documents.map((d) => d.document);
-      await writeDocuments(tx, run.business, documents, options.now, run.ctx.config.publicUrl);
+      await writeDocuments(tx, run.business, documents, now, run.ctx.config.publicUrl);
       await insertImportErrors(tx, business_id, id, row.error_count, issues);
       await tx
         .updateTable('imports')
@@ -135,7 +162,7 @@ async function write(run: Run): Promise<void> {
           invoices_succeeded: row.invoices_succeeded + documents.length,
           invoices_failed: row.invoices_failed + prepared.failed.length,
           error_count: row.error_count + issues.length,
-          updated_at: options.now,
+          updated_at: now,
         })
         .where('business_id', '=', business_id)
         .where('id', '=', id)
