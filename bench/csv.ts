@@ -11,6 +11,7 @@
  *   --chunk N            invoices per import transaction (IMPORT_CHUNK_INVOICES, default 1000)
  *   --skip-invalid       import with skip_invalid (no validation pass) instead of all-or-nothing
  *   --finalize           number and post every invoice
+ *   --max-old-space-mb N run the server with node --max-old-space-size=N (default: V8's own limit)
  *   --pg-url URL         PostgreSQL server (default $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test);
  *                        the database used is $BENCH_DATABASE (default billow_bench), wiped first
  *
@@ -46,6 +47,7 @@ interface Options {
   skipInvalid: boolean;
   finalize: boolean;
   pgUrl: string;
+  maxOldSpaceMb: number | undefined;
 }
 
 function options(args: Args): Options {
@@ -58,6 +60,7 @@ function options(args: Args): Options {
     skipInvalid: flag(args, 'skip-invalid'),
     finalize: flag(args, 'finalize'),
     pgUrl: stringOption(args, 'pg-url', process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test'),
+    maxOldSpaceMb: args.options.has('max-old-space-mb') ? numberOption(args, 'max-old-space-mb', 0, 16) : undefined,
   };
 }
 
@@ -147,7 +150,7 @@ interface Server {
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** `npm start` for a target, on a free port; resolves when the banner is printed. */
-function startServerProcess(target: Target, chunk: number): Promise<Server> {
+function startServerProcess(target: Target, opts: Options): Promise<Server> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
@@ -157,11 +160,12 @@ function startServerProcess(target: Target, chunk: number): Promise<Server> {
     BILLOW_SEED_DEMO: 'false',
     RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
-    IMPORT_CHUNK_INVOICES: String(chunk),
+    IMPORT_CHUNK_INVOICES: String(opts.chunk),
   };
   delete env.DATABASE_URL;
   if (target.databaseUrl) env.DATABASE_URL = target.databaseUrl;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const heap = opts.maxOldSpaceMb ? [`--max-old-space-size=${opts.maxOldSpaceMb}`] : [];
+  const child = spawn(process.execPath, [...heap, '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let output = '';
   return new Promise((resolve, reject) => {
@@ -222,7 +226,7 @@ async function runImport(server: Server, fixture: Fixture, file: string, opts: O
 
 async function benchTarget(target: Target, rows: number, opts: Options): Promise<object> {
   const invoices = Math.floor(rows / LINES);
-  const server = await startServerProcess(target, opts.chunk);
+  const server = await startServerProcess(target, opts);
   let copy: number;
   let run: ImportRun;
   try {
@@ -248,6 +252,7 @@ async function benchTarget(target: Target, rows: number, opts: Options): Promise
     mode: opts.skipInvalid ? 'skip_invalid' : 'all_or_nothing',
     finalize: opts.finalize,
     chunk_invoices: opts.chunk,
+    max_old_space_mb: opts.maxOldSpaceMb ?? null,
     wall_s: round(wall, 2),
     rows_per_s: Math.round(status.rows_processed / wall),
     invoices_per_s: Math.round(status.invoices_succeeded / wall),
