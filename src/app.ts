@@ -77,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   registerJsonBody(app);
-  const fastifyDeps: Deps = { db: deps.db, clock: deps.clock ?? (() => new Date()), config, store: deps.store ?? openObjectStore(config) };
+  const fastifyDeps: Deps = { db: deps.db, clock: deps.clock ?? (() => new Date()), config, store: deps.store ?? (await openObjectStore(config)) };
   app.decorate('deps', fastifyDeps);
   installErrorFormat(app, formatNative);
   app.setNotFoundHandler((request) => {

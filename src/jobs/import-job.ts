@@ -9,7 +9,7 @@ export function importHandler(): JobHandler {
     queue: IMPORT_QUEUE,
     maxAttempts: 5,
     handle: async (job, ctx) => {
-      await runImport(job, ctx, openObjectStore(ctx.config));
+      await runImport(job, ctx, await openObjectStore(ctx.config));
       return undefined;
     },
     onFailed: (job, error, ctx) => failImport(job, ctx, error),

@@ -8,6 +8,8 @@ import { DomainError } from '../../src/domain/errors.ts';
 import { localStore } from '../../src/storage/local-store.ts';
 import { confineKey, type ObjectStore, TooLarge } from '../../src/storage/object-store.ts';
 import { s3Store } from '../../src/storage/s3-store.ts';
+import { openObjectStore } from '../../src/storage/index.ts';
+import { loadConfig } from '../../src/config.ts';
 import { type S3Server, startS3 } from './s3rver.ts';
 
 const BIZ = '01a0aaaa-0000-7000-8000-000000000001';
@@ -95,6 +97,25 @@ afterAll(async () => {
   await s3.close();
 });
 contract('S3 (s3rver)', () => s3Store(s3.options));
+
+describe('openObjectStore', () => {
+  it('OBJECT_STORE=s3://bucket opens the S3 backend at S3_ENDPOINT with the standard AWS credential variables', async () => {
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+    process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+    try {
+      const env = { OBJECT_STORE: 's3://billow', S3_ENDPOINT: s3.options.endpoint as string, S3_FORCE_PATH_STYLE: 'true' };
+      const store = await openObjectStore(loadConfig(env));
+      const stored = await store.put(BIZ, 'a.csv', Readable.from([Buffer.from('through config')]), 100);
+      expect(await text(await store.get(BIZ, stored.key))).toBe('through config');
+    } finally {
+      for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});
 
 describe('local object store on disk', () => {
   it('writes objects under <root>/<business_id>/ and nothing elsewhere', async () => {
