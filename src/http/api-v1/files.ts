@@ -29,6 +29,9 @@ export async function registerFileRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Upload a file',
         description: `Multipart form with one part named \`file\`, streamed to the object store (limit FILE_MAX_BYTES, default 100 MB → 413). Returns the key to pass as \`s3_key\` to POST /api/v1/invoices/bulk.`,
         consumes: ['multipart/form-data'],
+        // For the OpenAPI document only: the multipart parser streams the part, so there is no
+        // parsed body to validate (the schema has no `type`, so it accepts that).
+        body: { content: { 'multipart/form-data': { schema: { properties: { file: { type: 'string', description: 'The file (binary).' } }, required: ['file'] } } } },
         response: { 201: FileResponse, ...errorResponses(400, 401, 403, 406, 413, 422) },
       },
     },
