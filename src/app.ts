@@ -17,12 +17,15 @@ import { RequestError } from './http/problem.ts';
 import type { Deps } from './http/respond.ts';
 import { validatorCompiler } from './http/validation.ts';
 import type { Db } from './modules/context.ts';
+import { type ObjectStore, openObjectStore } from './storage/index.ts';
 
 export interface AppDeps {
   db: Db;
   config: Config;
   clock?: () => Date;
   logger?: FastifyServerOptions['logger'];
+  /** Defaults to the store the configuration names. */
+  store?: ObjectStore;
 }
 
 async function registerDocs(app: FastifyInstance): Promise<void> {
@@ -75,7 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   registerJsonBody(app);
-  const fastifyDeps: Deps = { db: deps.db, clock: deps.clock ?? (() => new Date()), config };
+  const fastifyDeps: Deps = { db: deps.db, clock: deps.clock ?? (() => new Date()), config, store: deps.store ?? (await openObjectStore(config)) };
   app.decorate('deps', fastifyDeps);
   installErrorFormat(app, formatNative);
   app.setNotFoundHandler((request) => {

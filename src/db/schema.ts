@@ -269,6 +269,51 @@ export interface EventsTable {
   created_at: string;
 }
 
+export interface FilesTable {
+  business_id: string;
+  key: string;
+  filename: string;
+  size: number;
+  sha256: string;
+  created_at: string;
+}
+
+export type ImportStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface ImportsTable {
+  business_id: string;
+  id: string;
+  s3_key: string;
+  status: ImportStatus;
+  finalize: boolean;
+  skip_invalid: boolean;
+  validated: Generated<boolean>;
+  checkpoint_rows: Generated<number>;
+  rows_total: number | null;
+  bytes_total: number;
+  bytes_processed: Generated<number>;
+  invoices_succeeded: Generated<number>;
+  invoices_failed: Generated<number>;
+  error_count: Generated<number>;
+  message: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+}
+
+export interface ImportErrorsTable {
+  business_id: string;
+  import_id: string;
+  seq: number;
+  row_number: number;
+  column_name: string | null;
+  invoice_ref: string | null;
+  message: string;
+  type: string;
+  value: string | null;
+}
+
 export interface JobsTable {
   business_id: string;
   id: string;
@@ -351,6 +396,9 @@ export interface DB {
   journal_lines: JournalLinesTable;
   payments: PaymentsTable;
   events: EventsTable;
+  files: FilesTable;
+  imports: ImportsTable;
+  import_errors: ImportErrorsTable;
   jobs: JobsTable;
   delayed_charges: DelayedChargesTable;
   orders: OrdersTable;
@@ -368,3 +416,4 @@ export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;
 export type CreditNoteRow = Selectable<CreditNotesTable>;
 export type CreditNoteLineRow = Selectable<CreditNoteLinesTable>;
+export type ImportRow = Selectable<ImportsTable>;

@@ -30,9 +30,25 @@ describe('loadConfig', () => {
       idempotencyTtlSeconds: 24 * 3600,
       logLevel: 'info',
       seedDemo: true,
+      objectStore: { kind: 'local' },
+      s3: { endpoint: undefined, region: 'us-east-1', forcePathStyle: false },
+      fileMaxBytes: 100 * 1024 * 1024,
+      csvSyncMaxRows: 5000,
+      importChunkInvoices: 1000,
       workers: true,
       jobLeaseSeconds: 30,
     });
+  });
+
+  it('reads the object store and import settings', () => {
+    expect(loadConfig({ OBJECT_STORE: 's3://billow-files', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_REGION: 'eu-west-1', S3_FORCE_PATH_STYLE: 'true', FILE_MAX_BYTES: '1024', CSV_SYNC_MAX_ROWS: '10' })).toMatchObject({
+      objectStore: { kind: 's3', bucket: 'billow-files' },
+      s3: { endpoint: 'http://127.0.0.1:9000', region: 'eu-west-1', forcePathStyle: true },
+      fileMaxBytes: 1024,
+      csvSyncMaxRows: 10,
+    });
+    expect(configError({ OBJECT_STORE: 'ftp://x' }).message).toContain('OBJECT_STORE');
+    expect(configError({ FILE_MAX_BYTES: '0' }).message).toContain('FILE_MAX_BYTES');
   });
 
   it('treats empty strings as unset', () => {

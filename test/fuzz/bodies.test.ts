@@ -181,4 +181,11 @@ describe('fuzzed bodies never cause a 5xx', () => {
       { numRuns: 200 },
     );
   });
+
+  it('POST /api/v1/invoices/bulk (CSV import) and import cancel with random bodies and keys', async () => {
+    const key = fc.oneof(nasty, fc.constantFrom(`${tenant.id}/x.csv`, `${tenant.id}/../x`, '/etc/passwd', `${tenant.id}/\u0000`, `${tenant.id}/a/./b`));
+    const bulkBody = fc.oneof(nasty, fc.record({ s3_key: key, finalize: nasty, skip_invalid: nasty }, { requiredKeys: ['s3_key'] }));
+    await fc.assert(fc.asyncProperty(bulkBody, (body) => neverServerError('POST', '/api/v1/invoices/bulk', body)), { numRuns: 150 });
+    await fc.assert(fc.asyncProperty(nasty, (body) => neverServerError('POST', '/api/v1/imports/01a0aaaa-0000-7000-8000-000000000000/cancel', body)), { numRuns: 40 });
+  });
 });

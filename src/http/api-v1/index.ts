@@ -7,6 +7,8 @@ import { registerChargeRoutes } from './charges.ts';
 import { registerDocumentRoutes } from './documents.ts';
 import { registerOrderRoutes } from './orders.ts';
 import { registerNoteRoutes } from './notes.ts';
+import { registerFileRoutes } from './files.ts';
+import { registerImportRoutes } from './imports.ts';
 import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
 
@@ -22,4 +24,6 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerNoteRoutes(app);
   registerReportRoutes(app);
   registerOrderRoutes(app);
+  await registerFileRoutes(app);
+  registerImportRoutes(app);
 }
