@@ -17,6 +17,13 @@ export interface Config {
   idempotencyTtlSeconds: number;
   logLevel: string;
   seedDemo: boolean;
+  /** Let webhooks reach private, loopback and link-local addresses (development and tests). */
+  webhookAllowPrivate: boolean;
+  /** Delay before each webhook attempt, in seconds; its length is the number of attempts. */
+  webhookRetrySchedule: number[];
+  /** Webhook endpoints one process drains at once (each endpoint is sent one event at a time). */
+  webhookConcurrency: number;
+  eventRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -40,6 +47,13 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['true', '1', 'yes'].includes(raw)) return true;
   if (['false', '0', 'no'].includes(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got '${raw}'.`);
+}
+
+function seconds(env: Env, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+(,\d+)*$/.test(raw)) throw new ConfigError(`${name} must be comma-separated whole seconds, got '${raw}'.`);
+  return raw.split(',').map(Number);
 }
 
 function databaseUrl(env: Env): string | undefined {
@@ -73,5 +87,9 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyTtlSeconds: int(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
     logLevel: env.LOG_LEVEL || 'info',
     seedDemo: bool(env, 'BILLOW_SEED_DEMO', true),
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    webhookRetrySchedule: seconds(env, 'WEBHOOK_RETRY_SCHEDULE', [0, 5, 300, 1800, 7200, 18000, 36000, 36000]),
+    webhookConcurrency: int(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000),
+    eventRetentionDays: int(env, 'EVENT_RETENTION_DAYS', 30, 1, 3650),
   };
 }

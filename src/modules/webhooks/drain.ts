@@ -1,0 +1,177 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { attemptOutcome } from '../../domain/webhook-retry.ts';
+import { holdLease, type Job } from '../../jobs/queue.ts';
+import type { WorkerContext } from '../../jobs/runner.ts';
+import type { Db, Tx } from '../context.ts';
+import { eventId } from '../events/outbox.ts';
+import { type AttemptRecord, type DueDelivery, fanOut, pendingDeliveries, recordAttempts } from './deliveries.ts';
+import type { EndpointRow } from './endpoints.ts';
+import { signerFor } from './signing.ts';
+import { postWebhook } from './target.ts';
+
+const BATCHES_PER_FANOUT = 100;
+const DELIVERIES_PER_ROUND = 200;
+const TIMEOUT_MS = 15_000;
+/** How long a second job for a busy endpoint waits for the drain lease before coming back later. */
+const BUSY_WAIT_MS = 5_000;
+
+/**
+ * The endpoint's drain lease: only its holder sends, so an endpoint gets one request at a time,
+ * in event order, whichever worker runs its job (a second job with the same key can be claimed
+ * while the first still runs). An expired lease (a killed worker) can be taken over.
+ */
+async function takeDrain(db: Db, job: Job, holder: string, ctx: WorkerContext): Promise<EndpointRow | 'busy' | 'gone'> {
+  const now = ctx.clock();
+  const until = new Date(now.getTime() + ctx.leaseMs).toISOString();
+  const row = await db
+    .updateTable('webhook_endpoints')
+    .set({ drain_by: holder, drain_until: until })
+    .where('business_id', '=', job.business_id)
+    .where('id', '=', job.payload.endpoint_id)
+    .where('disabled', '=', false)
+    .where((eb) => eb.or([eb('drain_by', 'is', null), eb('drain_by', '=', holder), eb('drain_until', '<', now.toISOString())]))
+    .returningAll()
+    .executeTakeFirst();
+  if (row) return row;
+  const exists = await db
+    .selectFrom('webhook_endpoints')
+    .select('id')
+    .where('business_id', '=', job.business_id)
+    .where('id', '=', job.payload.endpoint_id)
+    .where('disabled', '=', false)
+    .executeTakeFirst();
+  return exists ? 'busy' : 'gone';
+}
+
+async function releaseDrain(db: Db, job: Job, holder: string): Promise<void> {
+  await db
+    .updateTable('webhook_endpoints')
+    .set({ drain_by: null, drain_until: null })
+    .where('business_id', '=', job.business_id)
+    .where('id', '=', job.payload.endpoint_id)
+    .where('drain_by', '=', holder)
+    .execute();
+}
+
+/** In one transaction: this worker still holds the job and the endpoint (else LeaseLost / rollback). */
+async function underLeases<T>(ctx: WorkerContext, job: Job, holder: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return ctx.db.transaction().execute(async (tx) => {
+    await holdLease(tx, job, ctx);
+    const until = new Date(ctx.clock().getTime() + ctx.leaseMs).toISOString();
+    const held = await tx
+      .updateTable('webhook_endpoints')
+      .set({ drain_until: until })
+      .where('business_id', '=', job.business_id)
+      .where('id', '=', job.payload.endpoint_id)
+      .where('drain_by', '=', holder)
+      .returning('id')
+      .executeTakeFirst();
+    if (!held) throw new Error(`drain lease on endpoint ${job.payload.endpoint_id} was lost`);
+    return work(tx);
+  });
+}
+
+const body = (endpoint: EndpointRow, d: DueDelivery) =>
+  `{"id":${JSON.stringify(eventId(d.batch_id, d.seq))},"type":${JSON.stringify(d.event_type)},"created_at":${JSON.stringify(d.event_created_at)},"business_id":${JSON.stringify(endpoint.business_id)},"data":${d.data}}`;
+
+interface Round {
+  records: AttemptRecord[];
+  disable: string | null;
+  failed: boolean;
+}
+
+/**
+ * Sends due deliveries one after another, in event order, and stops at the first failure:
+ * a later event never overtakes an earlier one that is waiting for its retry.
+ */
+async function sendRound(endpoint: EndpointRow, due: DueDelivery[], ctx: WorkerContext): Promise<Round> {
+  const round: Round = { records: [], disable: null, failed: false };
+  const signer = signerFor(endpoint, ctx.clock());
+  const failingSince = endpoint.failing_since ? new Date(endpoint.failing_since) : null;
+  for (const d of due) {
+    const now = ctx.clock();
+    if (ctx.signal.aborted || Date.parse(d.next_attempt_at) > now.getTime()) break;
+    const text = body(endpoint, d);
+    // The signature's timestamp is wall-clock time: receivers compare it with their own clock.
+    const headers = signer.headers(eventId(d.batch_id, d.seq), text, new Date());
+    const result = await postWebhook(endpoint.url, headers, text, { allowPrivate: ctx.config.webhookAllowPrivate, timeoutMs: TIMEOUT_MS });
+    const outcome = attemptOutcome({
+      statusCode: result.status,
+      retryAfterMs: result.retryAfterMs,
+      attempts: d.attempts + 1,
+      schedule: ctx.config.webhookRetrySchedule,
+      now: ctx.clock(),
+      failingSince: failingSince ?? now,
+    });
+    round.records.push({
+      id: d.id,
+      status: outcome.status,
+      code: result.status,
+      error: result.error,
+      excerpt: result.excerpt,
+      next: outcome.nextAt?.toISOString() ?? null,
+    });
+    if (outcome.status !== 'delivered') {
+      round.failed = true;
+      round.disable = outcome.disable;
+      break;
+    }
+  }
+  return round;
+}
+
+async function recordRound(tx: Tx, endpoint: EndpointRow, round: Round, now: Date): Promise<void> {
+  await recordAttempts(tx, endpoint.business_id, round.records, now);
+  if (round.records.length === 0) return;
+  const at = now.toISOString();
+  const failingSince = round.failed ? (endpoint.failing_since ?? at) : null;
+  endpoint.failing_since = failingSince;
+  await tx
+    .updateTable('webhook_endpoints')
+    .set({
+      failing_since: failingSince,
+      ...(round.disable ? { disabled: true, disabled_reason: round.disable, updated_at: at } : {}),
+    })
+    .where('business_id', '=', endpoint.business_id)
+    .where('id', '=', endpoint.id)
+    .execute();
+}
+
+/**
+ * The per-endpoint job: fan queued batches out into deliveries, then send them in order,
+ * recording each round under the job's and the endpoint's leases. Returns when nothing is
+ * due (with the time of the next retry, if one waits).
+ */
+async function drainEndpoint(job: Job, ctx: WorkerContext, endpoint: EndpointRow, holder: string): Promise<void | { retryAt: Date }> {
+  while (!ctx.signal.aborted) {
+    const moved = await underLeases(ctx, job, holder, (tx) => fanOut(tx, endpoint, ctx.clock(), BATCHES_PER_FANOUT));
+    const due = await pendingDeliveries(ctx.db, endpoint, DELIVERIES_PER_ROUND);
+    const head = due[0];
+    if (!head) {
+      if (moved > 0) continue;
+      return;
+    }
+    if (Date.parse(head.next_attempt_at) > ctx.clock().getTime()) return { retryAt: new Date(head.next_attempt_at) };
+    const round = await sendRound(endpoint, due, ctx);
+    await underLeases(ctx, job, holder, (tx) => recordRound(tx, endpoint, round, ctx.clock()));
+    if (round.disable) return;
+  }
+  return { retryAt: ctx.clock() };
+}
+
+export async function runDrainJob(job: Job, ctx: WorkerContext): Promise<void | { retryAt: Date }> {
+  const holder = `${ctx.workerId}/${job.id}`;
+  const started = Date.now();
+  let endpoint = await takeDrain(ctx.db, job, holder, ctx);
+  while (endpoint === 'busy' && Date.now() - started < BUSY_WAIT_MS && !ctx.signal.aborted) {
+    await sleep(50);
+    endpoint = await takeDrain(ctx.db, job, holder, ctx);
+  }
+  if (endpoint === 'gone') return;
+  if (endpoint === 'busy') return { retryAt: new Date(ctx.clock().getTime() + 1000) };
+  try {
+    return await drainEndpoint(job, ctx, endpoint, holder);
+  } finally {
+    await releaseDrain(ctx.db, job, holder);
+  }
+}
