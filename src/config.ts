@@ -17,12 +17,14 @@ export interface Config {
   idempotencyTtlSeconds: number;
   logLevel: string;
   seedDemo: boolean;
+  /** Run the background workers inside the server process (`billow worker` runs them alone). */
+  workers: boolean;
+  /** How long a claimed job stays with its worker without a heartbeat (a killed worker's jobs return after it). */
+  jobLeaseSeconds: number;
   /** Let webhooks reach private, loopback and link-local addresses (development and tests). */
   webhookAllowPrivate: boolean;
   /** Delay before each webhook attempt, in seconds; its length is the number of attempts. */
   webhookRetrySchedule: number[];
-  /** Webhook endpoints one process drains at once (each endpoint is sent one event at a time). */
-  webhookConcurrency: number;
   eventRetentionDays: number;
 }
 
@@ -87,9 +89,10 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyTtlSeconds: int(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
     logLevel: env.LOG_LEVEL || 'info',
     seedDemo: bool(env, 'BILLOW_SEED_DEMO', true),
+    workers: bool(env, 'WORKERS', true),
+    jobLeaseSeconds: int(env, 'JOB_LEASE_SECONDS', 30, 1, 3600),
     webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     webhookRetrySchedule: seconds(env, 'WEBHOOK_RETRY_SCHEDULE', [0, 5, 300, 1800, 7200, 18000, 36000, 36000]),
-    webhookConcurrency: int(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000),
     eventRetentionDays: int(env, 'EVENT_RETENTION_DAYS', 30, 1, 3650),
   };
 }

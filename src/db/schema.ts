@@ -249,6 +249,21 @@ export interface WebhookDeliveriesTable {
   updated_at: string;
 }
 
+export interface JobsTable {
+  business_id: string;
+  id: string;
+  queue: string;
+  key: string | null;
+  payload: ColumnType<unknown, string, string>;
+  attempts: Generated<number>;
+  run_at: string;
+  locked_by: string | null;
+  locked_until: string | null;
+  failed_at: string | null;
+  last_error: string | null;
+  created_at: string;
+}
+
 export interface DB {
   businesses: BusinessesTable;
   principals: PrincipalsTable;
@@ -265,6 +280,7 @@ export interface DB {
   journal_entries: JournalEntriesTable;
   journal_lines: JournalLinesTable;
   payments: PaymentsTable;
+  jobs: JobsTable;
   event_batches: EventBatchesTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_queue: WebhookQueueTable;

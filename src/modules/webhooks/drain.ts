@@ -142,24 +142,24 @@ async function recordRound(tx: Tx, endpoint: EndpointRow, round: Round, now: Dat
  * recording each round under the job's and the endpoint's leases. Returns when nothing is
  * due (with the time of the next retry, if one waits).
  */
-async function drainEndpoint(job: Job, ctx: WorkerContext, endpoint: EndpointRow, holder: string): Promise<void | { retryAt: Date }> {
+async function drainEndpoint(job: Job, ctx: WorkerContext, endpoint: EndpointRow, holder: string): Promise<{ retryAt: Date } | undefined> {
   while (!ctx.signal.aborted) {
     const moved = await underLeases(ctx, job, holder, (tx) => fanOut(tx, endpoint, ctx.clock(), BATCHES_PER_FANOUT));
     const due = await pendingDeliveries(ctx.db, endpoint, DELIVERIES_PER_ROUND);
     const head = due[0];
     if (!head) {
       if (moved > 0) continue;
-      return;
+      return undefined;
     }
     if (Date.parse(head.next_attempt_at) > ctx.clock().getTime()) return { retryAt: new Date(head.next_attempt_at) };
     const round = await sendRound(endpoint, due, ctx);
     await underLeases(ctx, job, holder, (tx) => recordRound(tx, endpoint, round, ctx.clock()));
-    if (round.disable) return;
+    if (round.disable) return undefined;
   }
   return { retryAt: ctx.clock() };
 }
 
-export async function runDrainJob(job: Job, ctx: WorkerContext): Promise<void | { retryAt: Date }> {
+export async function runDrainJob(job: Job, ctx: WorkerContext): Promise<{ retryAt: Date } | undefined> {
   const holder = `${ctx.workerId}/${job.id}`;
   const started = Date.now();
   let endpoint = await takeDrain(ctx.db, job, holder, ctx);
@@ -167,7 +167,7 @@ export async function runDrainJob(job: Job, ctx: WorkerContext): Promise<void | 
     await sleep(50);
     endpoint = await takeDrain(ctx.db, job, holder, ctx);
   }
-  if (endpoint === 'gone') return;
+  if (endpoint === 'gone') return undefined;
   if (endpoint === 'busy') return { retryAt: new Date(ctx.clock().getTime() + 1000) };
   try {
     return await drainEndpoint(job, ctx, endpoint, holder);

@@ -1,0 +1,16 @@
+import { runDrainJob } from '../modules/webhooks/drain.ts';
+import { DRAIN_QUEUE } from '../modules/webhooks/names.ts';
+import type { JobHandler } from './runner.ts';
+
+/**
+ * Every queue a worker process serves, in one list: `npm start` runs them in-process and
+ * `billow worker` runs them alone. Each background feature adds its handler here.
+ */
+export function jobHandlers(): JobHandler[] {
+  return [
+    // One job per webhook endpoint (keyed by its id): it fans out and sends that endpoint's
+    // events in order, one request at a time, 16 endpoints at once per process. Retries are
+    // scheduled per delivery, so the job itself only fails when the database does.
+    { queue: DRAIN_QUEUE, concurrency: 16, maxAttempts: 100, handle: runDrainJob },
+  ];
+}
