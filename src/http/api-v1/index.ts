@@ -3,8 +3,10 @@ import { installErrorFormat } from '../errors.ts';
 import { registerBusinessRoutes } from './businesses.ts';
 import { registerCatalogRoutes } from './catalog.ts';
 import { registerDocumentRoutes } from './documents.ts';
+import { registerEventRoutes } from './events.ts';
 import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
+import { registerWebhookRoutes } from './webhooks.ts';
 
 /** The native API under /api/v1 (FastAPI-style conventions, DayZero seeds 001/002/004). */
 export async function apiV1(app: FastifyInstance): Promise<void> {
@@ -13,4 +15,6 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerCatalogRoutes(app);
   registerDocumentRoutes(app);
   registerReportRoutes(app);
+  registerWebhookRoutes(app);
+  registerEventRoutes(app);
 }
