@@ -1,0 +1,247 @@
+import { Webhook } from 'standardwebhooks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Workers } from '../../src/jobs/runner.ts';
+import { emitEvents } from '../../src/modules/events/outbox.ts';
+import { type Json, type TestEnv, testApp } from '../helpers/app.ts';
+import { createBusiness } from '../helpers/factories.ts';
+import { expectBulkOk, type Fixture, fixture, invoiceEntry } from '../bulk/support.ts';
+import { createEndpoint, deliveriesOf, eventually, type Receiver, startReceiver, type TestClock, testClock, testWorkers } from './support.ts';
+
+let env: TestEnv;
+let workers: Workers | undefined;
+let receivers: Receiver[] = [];
+
+beforeAll(async () => {
+  env = await testApp();
+});
+afterEach(async () => {
+  await workers?.stop();
+  workers = undefined;
+  await Promise.all(receivers.map((r) => r.close()));
+  receivers = [];
+});
+afterAll(() => env.app.close());
+
+async function receiver(answer?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
+  const r = await startReceiver(answer);
+  receivers.push(r);
+  return r;
+}
+
+async function run(clock: TestClock = testClock(), config = {}): Promise<TestClock> {
+  workers = await testWorkers(env, clock, config);
+  return clock;
+}
+
+/** Moves the workers' clock forward and lets them look for due work at once. */
+function advance(clock: TestClock, ms: number): void {
+  clock.advance(ms);
+  workers?.wake();
+}
+
+const MINUTE = 60_000;
+const createInvoices = async (f: Fixture, n: number) => expectBulkOk(await f.tenant.post('/bulk/invoices', { invoices: Array.from({ length: n }, () => invoiceEntry(f)) }), 'invoices', n, n);
+
+async function allEventIds(f: Fixture): Promise<string[]> {
+  const response = await f.tenant.get('/api/v1/events?limit=500');
+  expect(response.statusCode, response.body).toBe(200);
+  return (response.json().items as Json[]).map((e) => e.id).reverse();
+}
+
+describe('webhook delivery', () => {
+  it('delivers a bulk of 3 good + 1 bad rows as 3 INVOICE_CREATED then INVOICE_BULK_CREATED, signed', async () => {
+    const f = await fixture(await createBusiness(env.app));
+    const r = await receiver();
+    const endpoint = await createEndpoint(f.tenant, r.url);
+    await run();
+    const body = expectBulkOk(
+      await f.tenant.post('/bulk/invoices', { invoices: [invoiceEntry(f), invoiceEntry(f), invoiceEntry(f, { customer_id: 'ct_missing' }), invoiceEntry(f)] }),
+      'invoices',
+      4,
+      3,
+    );
+    const got = await r.waitFor(4);
+    expect(got.map((g) => g.json.type)).toEqual(['INVOICE_CREATED', 'INVOICE_CREATED', 'INVOICE_CREATED', 'INVOICE_BULK_CREATED']);
+    const created = (body.results as Json[]).filter((x) => x.ok).map((x) => x.invoice);
+    expect(got.slice(0, 3).map((g) => g.json.data)).toEqual(created);
+    expect(got[3]?.json.data).toEqual({ count: 3, failed: 1, batch_size: 4 });
+    const verifier = new Webhook(endpoint.secret);
+    for (const g of got) {
+      expect(() => verifier.verify(g.body, g.headers as Record<string, string>)).not.toThrow();
+      expect(Object.keys(g.json).sort()).toEqual(['business_id', 'created_at', 'data', 'id', 'type']);
+      expect(g.json.business_id).toBe(f.tenant.id);
+      expect(g.headers['webhook-id']).toBe(g.json.id);
+      expect(g.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/=]+$/);
+    }
+    // The webhook ids are the event log's ids, in the log's order.
+    expect(got.map((g) => g.json.id)).toEqual(await allEventIds(f));
+    const log = await eventually(async () => {
+      const d = await deliveriesOf(f.tenant, endpoint.id);
+      return d.length === 4 && d.every((x) => x.status === 'delivered') && d;
+    });
+    expect(log.map((d) => d.last_status_code)).toEqual([200, 200, 200, 200]);
+    expect(log.map((d) => d.attempts)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('retries a 500 with the same webhook-id until the receiver answers 200', async () => {
+    const f = await fixture(await createBusiness(env.app));
+    const answers = [500, 500, 200];
+    const r = await receiver((n) => answers[n - 1] ?? 200);
+    const endpoint = await createEndpoint(f.tenant, r.url, ['INVOICE_CREATED']);
+    const clock = await run();
+    await createInvoices(f, 1);
+    await eventually(async () => r.received.length === 1);
+    advance(clock, 6_000);
+    const [pending] = await eventually(async () => {
+      const d = await deliveriesOf(f.tenant, endpoint.id);
+      return d[0]?.attempts === 2 && d;
+    });
+    expect(pending).toMatchObject({ status: 'pending', attempts: 2, last_status_code: 500, response_excerpt: 'status 500' });
+    expect(Date.parse(pending.next_attempt_at)).toBeGreaterThan(clock.now().getTime() + 4 * MINUTE);
+    advance(clock, 6 * MINUTE);
+    await r.waitFor(1);
+    const ids = r.received.map((g) => g.headers['webhook-id']);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(1);
+    const [delivered] = await eventually(async () => {
+      const d = await deliveriesOf(f.tenant, endpoint.id);
+      return d[0]?.status === 'delivered' && d;
+    });
+    expect(delivered).toMatchObject({ attempts: 3, last_status_code: 200, next_attempt_at: null });
+  });
+
+  it('delivers every event once after a simulated hour of receiver downtime, in order', async () => {
+    const f = await fixture(await createBusiness(env.app));
+    let down = true;
+    const r = await receiver(() => (down ? 503 : 200));
+    const endpoint = await createEndpoint(f.tenant, r.url);
+    const clock = await run();
+    await createInvoices(f, 5);
+    await eventually(async () => r.received.length === 1);
+    // Attempts fall due at about 5 s, 5 min and 35 min: step past each, emitting meanwhile.
+    for (const [step, attempts] of [
+      [10, 2],
+      [10, 3],
+      [40, 4],
+    ] as const) {
+      advance(clock, step * MINUTE);
+      await eventually(async () => r.received.length === attempts);
+      await createInvoices(f, 1);
+    }
+    down = false;
+    advance(clock, 150 * MINUTE);
+    const ids = await allEventIds(f);
+    expect(ids).toHaveLength(6 + 3 * 2);
+    await r.waitFor(ids.length);
+    const ok = r.received.slice(4);
+    expect(r.received.slice(0, 4).every((g) => g.json.id === ids[0])).toBe(true);
+    expect(ok.map((g) => g.json.id)).toEqual(ids);
+    const log = await eventually(async () => {
+      const d = await deliveriesOf(f.tenant, endpoint.id);
+      return d.length === ids.length && d.every((x) => x.status === 'delivered') && d;
+    });
+    expect(new Set(log.map((d) => d.event_id)).size).toBe(ids.length);
+    expect(log.find((d) => d.event_id === ids[0])?.attempts).toBe(5);
+  });
+
+  it('never delivers the events of a rolled-back transaction', async () => {
+    const f = await fixture(await createBusiness(env.app));
+    const r = await receiver();
+    const endpoint = await createEndpoint(f.tenant, r.url);
+    await run();
+    await expect(
+      env.database.db.transaction().execute(async (tx) => {
+        await emitEvents(tx, f.tenant.id, new Date().toISOString(), [{ type: 'INVOICE_CREATED', data: { id: 'rolled-back' } }]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await createInvoices(f, 1);
+    await r.waitFor(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(r.received.map((g) => g.json.type)).toEqual(['INVOICE_CREATED', 'INVOICE_BULK_CREATED']);
+    expect(r.received.some((g) => g.json.data.id === 'rolled-back')).toBe(false);
+    expect(await deliveriesOf(f.tenant, endpoint.id)).toHaveLength(2);
+  });
+
+  it("never sends another business's events to this endpoint", async () => {
+    const mine = await fixture(await createBusiness(env.app));
+    const other = await fixture(await createBusiness(env.app));
+    const r = await receiver();
+    const r2 = await receiver();
+    await createEndpoint(mine.tenant, r.url, ['INVOICE_BULK_CREATED']);
+    await createEndpoint(other.tenant, r2.url, ['INVOICE_BULK_CREATED']);
+    await run();
+    await createInvoices(other, 2);
+    await createInvoices(mine, 1);
+    await createInvoices(other, 1);
+    await r.waitFor(1);
+    await r2.waitFor(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(r.received.map((g) => g.json.business_id)).toEqual([mine.tenant.id]);
+    expect(r2.received.map((g) => g.json.business_id)).toEqual([other.tenant.id, other.tenant.id]);
+  });
+
+  it('refuses a loopback target after DNS resolution without WEBHOOK_ALLOW_PRIVATE', async () => {
+    const f = await fixture(await createBusiness(env.app));
+    const r = await receiver();
+    const endpoint = await createEndpoint(f.tenant, r.url.replace('127.0.0.1', 'localhost'), ['INVOICE_BULK_CREATED']);
+    await run(testClock(), { webhookAllowPrivate: false });
+    await createInvoices(f, 1);
+    const [refused] = await eventually(async () => {
+      const d = await deliveriesOf(f.tenant, endpoint.id);
+      return d[0]?.attempts === 1 && d;
+    });
+    expect(refused).toMatchObject({ status: 'pending', last_status_code: null });
+    expect(refused.last_error).toMatch(/refused: .*private address/);
+    expect(r.received).toHaveLength(0);
+  });
+
+  it('signs with the old and the new secret for 24 hours after a rotation', async () => {
+    const f = await fixture(await createBusiness(env.app));
+    const r = await receiver();
+    const endpoint = await createEndpoint(f.tenant, r.url, ['INVOICE_BULK_CREATED']);
+    const rotated = await f.tenant.post(`/api/v1/webhook-endpoints/${endpoint.id}/rotate-secret`);
+    expect(rotated.statusCode, rotated.body).toBe(200);
+    const { secret } = rotated.json();
+    expect(secret).not.toBe(endpoint.secret);
+    const clock = await run();
+    await createInvoices(f, 1);
+    const [first] = await r.waitFor(1);
+    const signatures = String(first?.headers['webhook-signature']).split(' ');
+    expect(signatures).toHaveLength(2);
+    for (const key of [secret, endpoint.secret]) {
+      expect(() => new Webhook(key).verify(first?.body ?? '', first?.headers as Record<string, string>)).not.toThrow();
+    }
+    advance(clock, 25 * 60 * MINUTE);
+    await createInvoices(f, 1);
+    const later = (await r.waitFor(2))[1];
+    expect(String(later?.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(() => new Webhook(secret).verify(later?.body ?? '', later?.headers as Record<string, string>)).not.toThrow();
+    expect(() => new Webhook(endpoint.secret).verify(later?.body ?? '', later?.headers as Record<string, string>)).toThrow();
+  });
+
+  it('disables the endpoint on 410 Gone, and a manual retry after re-enabling delivers', async () => {
+    const f = await fixture(await createBusiness(env.app));
+    let gone = true;
+    const r = await receiver(() => (gone ? 410 : 200));
+    const endpoint = await createEndpoint(f.tenant, r.url, ['INVOICE_BULK_CREATED']);
+    await run();
+    await createInvoices(f, 1);
+    const disabled = await eventually(async () => {
+      const response = await f.tenant.get(`/api/v1/webhook-endpoints/${endpoint.id}`);
+      return response.json().disabled === true && response.json();
+    });
+    expect(disabled.disabled_reason).toMatch(/410/);
+    const [failed] = await deliveriesOf(f.tenant, endpoint.id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1, last_status_code: 410, next_attempt_at: null });
+    gone = false;
+    const enabled = await f.tenant.request('PATCH', `/api/v1/webhook-endpoints/${endpoint.id}`, { disabled: false });
+    expect(enabled.statusCode, enabled.body).toBe(200);
+    const retried = await f.tenant.post(`/api/v1/webhook-endpoints/${endpoint.id}/deliveries/${failed.id}/retry`);
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(retried.json()).toMatchObject({ id: failed.id, status: 'pending' });
+    await r.waitFor(1);
+    expect(r.received.map((g) => g.headers['webhook-id'])).toEqual([failed.event_id, failed.event_id]);
+    await eventually(async () => (await deliveriesOf(f.tenant, endpoint.id))[0]?.status === 'delivered');
+  });
+});
