@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Workers } from '../../src/jobs/runner.ts';
@@ -5,6 +6,7 @@ import { emitEvents } from '../../src/modules/events/outbox.ts';
 import { type Json, type TestEnv, testApp } from '../helpers/app.ts';
 import { createBusiness } from '../helpers/factories.ts';
 import { expectBulkOk, type Fixture, fixture, invoiceEntry } from '../bulk/support.ts';
+import { ROOT } from '../cli/processes.ts';
 import { createEndpoint, deliveriesOf, eventually, type Receiver, startReceiver, type TestClock, testClock, testWorkers } from './support.ts';
 
 let env: TestEnv;
@@ -245,3 +247,59 @@ describe('webhook delivery', () => {
     await eventually(async () => (await deliveriesOf(f.tenant, endpoint.id))[0]?.status === 'delivered');
   });
 });
+
+/** `billow worker` as a child process on the suite's PostgreSQL; resolves once it runs. */
+function startWorkerProcess(children: ChildProcess[]): Promise<ChildProcess> {
+  const env = { ...process.env, WEBHOOK_ALLOW_PRIVATE: 'true', JOB_LEASE_SECONDS: '10', LOG_LEVEL: 'warn' };
+  const child = spawn(process.execPath, ['bin/billow.js', 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('workers started')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
+  });
+}
+
+describe('several workers', () => {
+  it('two workers deliver 1,000 events to each of two endpoints exactly once, in order', async () => {
+    const f = await fixture(await createBusiness(env.app));
+    const receiversOf = [await receiver(), await receiver()];
+    for (const r of receiversOf) await createEndpoint(f.tenant, r.url, ['INVOICE_CREATED']);
+    const children: ChildProcess[] = [];
+    // PostgreSQL: two `billow worker` processes. PGlite (one process owns the database): two runners in this process.
+    const postgres = env.database.kind === 'postgres';
+    const second = postgres ? undefined : await testWorkers(env, testClock());
+    try {
+      if (postgres) await Promise.all([startWorkerProcess(children), startWorkerProcess(children)]);
+      else await run();
+      for (let call = 0; call < 20; call++) await createInvoices(f, 50);
+      const expected = (await eventIdsOfType(f, 'INVOICE_CREATED')).reverse();
+      expect(expected).toHaveLength(1000);
+      for (const r of receiversOf) {
+        await r.waitFor(1000, 60_000);
+        const ids = r.received.map((g) => g.headers['webhook-id']);
+        expect(ids).toEqual(expected);
+      }
+    } finally {
+      for (const child of children) child.kill('SIGTERM');
+      await second?.stop();
+    }
+  }, 120_000);
+});
+
+async function eventIdsOfType(f: Fixture, type: string): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const response = await f.tenant.get(`/api/v1/events?type=${type}&limit=500${query}`);
+    expect(response.statusCode, response.body).toBe(200);
+    const page = response.json();
+    ids.push(...(page.items as Json[]).map((e) => e.id));
+    cursor = page.has_next ? page.next_cursor : null;
+  } while (cursor);
+  return ids;
+}
