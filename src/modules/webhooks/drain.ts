@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { attemptOutcome } from '../../domain/webhook-retry.ts';
 import { holdLease, type Job } from '../../jobs/queue.ts';
@@ -16,13 +17,17 @@ const TIMEOUT_MS = 15_000;
 const BUSY_WAIT_MS = 5_000;
 
 /**
- * The endpoint's drain lease: only its holder sends, so an endpoint gets one request at a time,
- * in event order, whichever worker runs its job (a second job with the same key can be claimed
- * while the first still runs). An expired lease (a killed worker) can be taken over.
+ * The endpoint's drain lease: only its holder (one run of one job) sends, so an endpoint gets
+ * one request at a time, in event order, whichever worker runs its job (a second job with the
+ * same key can be claimed while the first still runs). An expired lease (a killed worker) can
+ * be taken over. It measures liveness, so it runs on wall-clock time, not on ctx.clock (which
+ * schedules retries and which tests move by hours).
  */
+const leaseUntil = (ctx: WorkerContext) => new Date(Date.now() + ctx.leaseMs).toISOString();
+
 async function takeDrain(db: Db, job: Job, holder: string, ctx: WorkerContext): Promise<EndpointRow | 'busy' | 'gone'> {
-  const now = ctx.clock();
-  const until = new Date(now.getTime() + ctx.leaseMs).toISOString();
+  const now = new Date();
+  const until = leaseUntil(ctx);
   const row = await db
     .updateTable('webhook_endpoints')
     .set({ drain_by: holder, drain_until: until })
@@ -57,18 +62,37 @@ async function releaseDrain(db: Db, job: Job, holder: string): Promise<void> {
 async function underLeases<T>(ctx: WorkerContext, job: Job, holder: string, work: (tx: Tx) => Promise<T>): Promise<T> {
   return ctx.db.transaction().execute(async (tx) => {
     await holdLease(tx, job, ctx);
-    const until = new Date(ctx.clock().getTime() + ctx.leaseMs).toISOString();
-    const held = await tx
-      .updateTable('webhook_endpoints')
-      .set({ drain_until: until })
-      .where('business_id', '=', job.business_id)
-      .where('id', '=', job.payload.endpoint_id)
-      .where('drain_by', '=', holder)
-      .returning('id')
-      .executeTakeFirst();
+    const held = await renewDrain(tx, job, holder, ctx);
     if (!held) throw new Error(`drain lease on endpoint ${job.payload.endpoint_id} was lost`);
     return work(tx);
   });
+}
+
+async function renewDrain(db: Db | Tx, job: Job, holder: string, ctx: WorkerContext): Promise<boolean> {
+  const held = await db
+    .updateTable('webhook_endpoints')
+    .set({ drain_until: leaseUntil(ctx) })
+    .where('business_id', '=', job.business_id)
+    .where('id', '=', job.payload.endpoint_id)
+    .where('drain_by', '=', holder)
+    .returning('id')
+    .executeTakeFirst();
+  return held !== undefined;
+}
+
+/** Keeps the drain lease alive while a round of slow receivers runs; `lost` stops the sending. */
+function heartbeat(job: Job, holder: string, ctx: WorkerContext): { lost: () => boolean; stop: () => void } {
+  let lost = false;
+  const timer = setInterval(() => {
+    renewDrain(ctx.db, job, holder, ctx).then(
+      (held) => {
+        lost ||= !held;
+      },
+      () => undefined,
+    );
+  }, Math.max(250, Math.floor(ctx.leaseMs / 3)));
+  timer.unref();
+  return { lost: () => lost, stop: () => clearInterval(timer) };
 }
 
 const body = (endpoint: EndpointRow, d: DueDelivery) =>
@@ -84,13 +108,13 @@ interface Round {
  * Sends due deliveries one after another, in event order, and stops at the first failure:
  * a later event never overtakes an earlier one that is waiting for its retry.
  */
-async function sendRound(endpoint: EndpointRow, due: DueDelivery[], ctx: WorkerContext): Promise<Round> {
+async function sendRound(endpoint: EndpointRow, due: DueDelivery[], ctx: WorkerContext, lost: () => boolean): Promise<Round> {
   const round: Round = { records: [], disable: null, failed: false };
   const signer = signerFor(endpoint, ctx.clock());
   const failingSince = endpoint.failing_since ? new Date(endpoint.failing_since) : null;
   for (const d of due) {
     const now = ctx.clock();
-    if (ctx.signal.aborted || Date.parse(d.next_attempt_at) > now.getTime()) break;
+    if (ctx.signal.aborted || lost() || Date.parse(d.next_attempt_at) > now.getTime()) break;
     const text = body(endpoint, d);
     // The signature's timestamp is wall-clock time: receivers compare it with their own clock.
     const headers = signer.headers(eventId(d.batch_id, d.seq), text, new Date());
@@ -142,7 +166,7 @@ async function recordRound(tx: Tx, endpoint: EndpointRow, round: Round, now: Dat
  * recording each round under the job's and the endpoint's leases. Returns when nothing is
  * due (with the time of the next retry, if one waits).
  */
-async function drainEndpoint(job: Job, ctx: WorkerContext, endpoint: EndpointRow, holder: string): Promise<{ retryAt: Date } | undefined> {
+async function drainEndpoint(job: Job, ctx: WorkerContext, endpoint: EndpointRow, holder: string, lost: () => boolean): Promise<{ retryAt: Date } | undefined> {
   while (!ctx.signal.aborted) {
     const moved = await underLeases(ctx, job, holder, (tx) => fanOut(tx, endpoint, ctx.clock(), BATCHES_PER_FANOUT));
     const due = await pendingDeliveries(ctx.db, endpoint, DELIVERIES_PER_ROUND);
@@ -152,7 +176,7 @@ async function drainEndpoint(job: Job, ctx: WorkerContext, endpoint: EndpointRow
       return undefined;
     }
     if (Date.parse(head.next_attempt_at) > ctx.clock().getTime()) return { retryAt: new Date(head.next_attempt_at) };
-    const round = await sendRound(endpoint, due, ctx);
+    const round = await sendRound(endpoint, due, ctx, lost);
     await underLeases(ctx, job, holder, (tx) => recordRound(tx, endpoint, round, ctx.clock()));
     if (round.disable) return undefined;
   }
@@ -160,7 +184,7 @@ async function drainEndpoint(job: Job, ctx: WorkerContext, endpoint: EndpointRow
 }
 
 export async function runDrainJob(job: Job, ctx: WorkerContext): Promise<{ retryAt: Date } | undefined> {
-  const holder = `${ctx.workerId}/${job.id}`;
+  const holder = `${ctx.workerId}/${randomUUID()}`;
   const started = Date.now();
   let endpoint = await takeDrain(ctx.db, job, holder, ctx);
   while (endpoint === 'busy' && Date.now() - started < BUSY_WAIT_MS && !ctx.signal.aborted) {
@@ -169,9 +193,11 @@ export async function runDrainJob(job: Job, ctx: WorkerContext): Promise<{ retry
   }
   if (endpoint === 'gone') return undefined;
   if (endpoint === 'busy') return { retryAt: new Date(ctx.clock().getTime() + 1000) };
+  const beat = heartbeat(job, holder, ctx);
   try {
-    return await drainEndpoint(job, ctx, endpoint, holder);
+    return await drainEndpoint(job, ctx, endpoint, holder, beat.lost);
   } finally {
+    beat.stop();
     await releaseDrain(ctx.db, job, holder);
   }
 }
