@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.ts';
 import type { Workers } from '../../src/jobs/runner.ts';
 import { emitEvents } from '../../src/modules/events/outbox.ts';
 import { type Json, type TestEnv, testApp } from '../helpers/app.ts';
@@ -312,3 +313,41 @@ async function eventIdsOfType(f: Fixture, type: string): Promise<string[]> {
   } while (cursor);
   return ids;
 }
+
+describe('billow webhooks listen', () => {
+  it('registers a local receiver, prints each verified event on one line, and removes the endpoint on Ctrl-C', async () => {
+    const f = await fixture(await createBusiness(env.app));
+    const api = await buildApp({ db: env.database.db, config: env.config });
+    const base = await api.listen({ port: 0, host: '127.0.0.1' });
+    await run();
+    const args = ['bin/billow.js', 'webhooks', 'listen', '--port', '0', '--events', 'INVOICE_CREATED,INVOICE_BULK_CREATED'];
+    const child = spawn(process.execPath, [...args, '--api', base, '--token', f.tenant.token, '--business', f.tenant.id], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      await eventually(async () => stdout.includes('Listening on'), 30_000);
+      const [endpoint] = (await f.tenant.get('/api/v1/webhook-endpoints')).json().items;
+      expect(endpoint).toMatchObject({ events: ['INVOICE_CREATED', 'INVOICE_BULK_CREATED'], description: 'billow webhooks listen' });
+      const body = await createInvoices(f, 2);
+      const lines = await eventually(async () => {
+        const printed = stdout.split('\n').filter((line) => /^\d{4}-.*INVOICE_/.test(line));
+        return printed.length === 3 && printed;
+      });
+      const ids = (body.results as Json[]).map((x) => x.invoice.id);
+      expect(lines[0]).toMatch(new RegExp(`INVOICE_CREATED .*${ids[0]}`));
+      expect(lines[1]).toMatch(new RegExp(`INVOICE_CREATED .*${ids[1]}`));
+      expect(lines[2]).toContain('INVOICE_BULK_CREATED');
+      expect(lines[2]).toContain('{"count":2,"failed":0,"batch_size":2}');
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(stdout, stdout).toContain(`Removed endpoint ${endpoint.id}.`);
+      expect((await f.tenant.get('/api/v1/webhook-endpoints')).json().items).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      await api.close();
+    }
+  }, 60_000);
+});
