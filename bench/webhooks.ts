@@ -20,9 +20,8 @@
  *
  * stdout: one JSON object. stderr: progress.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { startServer } from '../src/server.ts';
 import { type Args, numberOption, parseArgs, stringOption } from './lib/args.ts';
 import { bulkBodies, createFixture, type Fixture } from './lib/fixture.ts';
@@ -30,8 +29,8 @@ import { HttpClient } from './lib/http.ts';
 import { BenchReceiver } from './lib/receiver.ts';
 import { round } from './lib/stats.ts';
 import { ADMIN_TOKEN, benchServerConfig, postgresAnswers, postgresTarget } from './lib/targets.ts';
+import { startWorker } from './lib/workers.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const log = (message: string) => process.stderr.write(`[bench webhooks] ${message}\n`);
 
 interface Options {
@@ -88,19 +87,6 @@ async function createEvents(client: HttpClient, fixtures: Fixture[], events: num
       }
     }),
   );
-}
-
-function startWorker(databaseUrl: string): Promise<ChildProcess> {
-  const env = { ...process.env, DATABASE_URL: databaseUrl, WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'warn' };
-  const child = spawn(process.execPath, ['bin/billow.js', 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('workers started')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`billow worker exited with ${code}: ${output}`)));
-  });
 }
 
 export async function main(argv: string[]): Promise<void> {

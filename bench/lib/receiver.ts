@@ -1,6 +1,8 @@
+import { type ChildProcess, fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { percentile, round } from './stats.ts';
+import { fileURLToPath } from 'node:url';
+import { round } from './stats.ts';
 
 const CREATED_AT = /"created_at":"([^"]+)"/;
 
@@ -54,16 +56,6 @@ export class BenchReceiver {
     return this.unique >= count;
   }
 
-  /** Requests received between two instants, per second. */
-  ratePerS(from: number, to: number): number {
-    const n = this.receivedAt.filter((t) => t >= from && t <= to).length;
-    return round(n / ((to - from) / 1000), 0);
-  }
-
-  latency(): { p50_ms: number; p99_ms: number } {
-    return { p50_ms: round(percentile(this.latencies, 50)), p99_ms: round(percentile(this.latencies, 99)) };
-  }
-
   stop(): Promise<void> {
     return new Promise((resolve) => {
       if (!this.server) return resolve();
@@ -71,4 +63,65 @@ export class BenchReceiver {
       this.server.close(() => resolve());
     });
   }
+}
+
+/** What a receiver process reports. */
+export interface ReceiverSnapshot {
+  unique: number;
+  duplicates: number;
+  receivedAt?: number[];
+  latencies?: number[];
+}
+
+/**
+ * The same receiver in a process of its own (as a real receiver would be on its own machine),
+ * so its work does not queue behind the benchmark's HTTP load in one event loop.
+ */
+export class ReceiverProcess {
+  private child: ChildProcess | undefined;
+  private pending: ((snapshot: ReceiverSnapshot) => void)[] = [];
+  url = '';
+
+  async start(): Promise<string> {
+    const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.child = child;
+    this.url = await new Promise<string>((resolve, reject) => {
+      child.once('message', (message) => resolve((message as { url: string }).url));
+      child.once('exit', (code) => reject(new Error(`receiver process exited with ${code}`)));
+    });
+    child.on('message', (message) => this.pending.shift()?.(message as ReceiverSnapshot));
+    return this.url;
+  }
+
+  snapshot(full = false): Promise<ReceiverSnapshot> {
+    return new Promise((resolve) => {
+      this.pending.push(resolve);
+      this.child?.send({ full });
+    });
+  }
+
+  async waitFor(count: number, timeoutMs: number): Promise<ReceiverSnapshot> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.snapshot()).unique < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    return this.snapshot(true);
+  }
+
+  stop(): void {
+    this.child?.kill('SIGTERM');
+  }
+}
+
+/** Requests received between two instants, per second. */
+export const ratePerS = (receivedAt: number[], from: number, to: number) => round(receivedAt.filter((t) => t >= from && t <= to).length / ((to - from) / 1000), 0);
+
+if (process.argv.includes('--serve') && process.send) {
+  const receiver = new BenchReceiver();
+  const url = await receiver.start();
+  process.on('message', (message: { full: boolean }) => {
+    const snapshot: ReceiverSnapshot = { unique: receiver.unique, duplicates: receiver.duplicates };
+    if (message.full) Object.assign(snapshot, { receivedAt: receiver.receivedAt, latencies: receiver.latencies });
+    process.send?.(snapshot);
+  });
+  process.send({ url });
+  process.on('disconnect', () => process.exit(0));
 }
