@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { attemptOutcome } from '../../domain/webhook-retry.ts';
 import { holdLease, type Job } from '../../jobs/queue.ts';
 import type { WorkerContext } from '../../jobs/runner.ts';
@@ -13,8 +12,6 @@ import { postWebhook } from './target.ts';
 const BATCHES_PER_FANOUT = 100;
 const DELIVERIES_PER_ROUND = 200;
 const TIMEOUT_MS = 15_000;
-/** How long a second job for a busy endpoint waits for the drain lease before coming back later. */
-const BUSY_WAIT_MS = 5_000;
 
 /**
  * The endpoint's drain lease: only its holder (one run of one job) sends, so an endpoint gets
@@ -183,21 +180,34 @@ async function drainEndpoint(job: Job, ctx: WorkerContext, endpoint: EndpointRow
   return { retryAt: ctx.clock() };
 }
 
+async function hasQueued(db: Db, job: Job): Promise<boolean> {
+  const row = await db
+    .selectFrom('webhook_queue')
+    .select('batch_id')
+    .where('business_id', '=', job.business_id)
+    .where('endpoint_id', '=', job.payload.endpoint_id)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * A job that finds its endpoint busy ends at once: the holder checks the endpoint's queue
+ * again after letting go of it, so batches queued meanwhile (what this job was enqueued for)
+ * are drained by the holder's next run, and no job spins waiting for the lease.
+ */
 export async function runDrainJob(job: Job, ctx: WorkerContext): Promise<{ retryAt: Date } | undefined> {
   const holder = `${ctx.workerId}/${randomUUID()}`;
-  const started = Date.now();
-  let endpoint = await takeDrain(ctx.db, job, holder, ctx);
-  while (endpoint === 'busy' && Date.now() - started < BUSY_WAIT_MS && !ctx.signal.aborted) {
-    await sleep(50);
-    endpoint = await takeDrain(ctx.db, job, holder, ctx);
-  }
-  if (endpoint === 'gone') return undefined;
-  if (endpoint === 'busy') return { retryAt: new Date(ctx.clock().getTime() + 1000) };
+  const endpoint = await takeDrain(ctx.db, job, holder, ctx);
+  if (endpoint === 'gone' || endpoint === 'busy') return undefined;
   const beat = heartbeat(job, holder, ctx);
+  let outcome: { retryAt: Date } | undefined;
   try {
-    return await drainEndpoint(job, ctx, endpoint, holder, beat.lost);
+    outcome = await drainEndpoint(job, ctx, endpoint, holder, beat.lost);
   } finally {
     beat.stop();
     await releaseDrain(ctx.db, job, holder);
   }
+  if (!ctx.signal.aborted && (await hasQueued(ctx.db, job))) return { retryAt: ctx.clock() };
+  return outcome;
 }
