@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMaintenance } from '../../src/jobs/maintenance.ts';
 import { type Json, type TestEnv, testApp } from '../helpers/app.ts';
 import { expect422, expectDetail } from '../helpers/assertions.ts';
 import { createBusiness, type Tenant } from '../helpers/factories.ts';
@@ -189,5 +191,18 @@ describe('event log API', () => {
     expect((await other.get('/api/v1/events')).json().items).toEqual([]);
     expect422(await f.tenant.get('/api/v1/events?cursor=bad'), ['query', 'cursor']);
     expect422(await f.tenant.get('/api/v1/events?created_after=yesterday'), ['query', 'created_after']);
+  });
+
+  it('keeps events EVENT_RETENTION_DAYS: housekeeping drops older ones', async () => {
+    const f = await fixture(await createBusiness(env.app));
+    expectBulkOk(await f.tenant.post('/bulk/invoices', { invoices: [invoiceEntry(f)] }), 'invoices', 1, 1);
+    const [oldBatch] = (await f.tenant.get('/api/v1/events')).json().items.map((e: Json) => e.id.split('.')[0]);
+    await sql`update event_batches set created_at = now() - interval '31 days' where business_id = ${f.tenant.id}`.execute(env.database.db);
+    expectBulkOk(await f.tenant.post('/bulk/invoices', { invoices: [invoiceEntry(f)] }), 'invoices', 1, 1);
+    const { eventBatchesPurged } = await runMaintenance(env.database, { eventRetentionDays: 30 });
+    expect(eventBatchesPurged).toBeGreaterThanOrEqual(2);
+    const left = (await f.tenant.get('/api/v1/events')).json().items;
+    expect(left.map((e: Json) => e.type)).toEqual(['INVOICE_BULK_CREATED', 'INVOICE_CREATED']);
+    expect(left.some((e: Json) => e.id.startsWith(oldBatch))).toBe(false);
   });
 });
