@@ -56,25 +56,25 @@ async function releaseDrain(db: Db, job: Job, holder: string): Promise<void> {
 }
 
 /** In one transaction: this worker still holds the job and the endpoint (else LeaseLost / rollback). */
-async function underLeases<T>(ctx: WorkerContext, job: Job, holder: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+async function underLeases<T>(ctx: WorkerContext, job: Job, holder: string, work: (tx: Tx, endpoint: EndpointRow) => Promise<T>): Promise<T> {
   return ctx.db.transaction().execute(async (tx) => {
     await holdLease(tx, job, ctx);
-    const held = await renewDrain(tx, job, holder, ctx);
-    if (!held) throw new Error(`drain lease on endpoint ${job.payload.endpoint_id} was lost`);
-    return work(tx);
+    const endpoint = await renewDrain(tx, job, holder, ctx);
+    if (!endpoint) throw new Error(`drain lease on endpoint ${job.payload.endpoint_id} was lost`);
+    return work(tx, endpoint);
   });
 }
 
-async function renewDrain(db: Db | Tx, job: Job, holder: string, ctx: WorkerContext): Promise<boolean> {
-  const held = await db
+/** Extends the drain lease; returns the endpoint as it is now (its URL or events may have changed). */
+function renewDrain(db: Db | Tx, job: Job, holder: string, ctx: WorkerContext): Promise<EndpointRow | undefined> {
+  return db
     .updateTable('webhook_endpoints')
     .set({ drain_until: leaseUntil(ctx) })
     .where('business_id', '=', job.business_id)
     .where('id', '=', job.payload.endpoint_id)
     .where('drain_by', '=', holder)
-    .returning('id')
+    .returningAll()
     .executeTakeFirst();
-  return held !== undefined;
 }
 
 /** Keeps the drain lease alive while a round of slow receivers runs; `lost` stops the sending. */
@@ -83,7 +83,7 @@ function heartbeat(job: Job, holder: string, ctx: WorkerContext): { lost: () => 
   const timer = setInterval(() => {
     renewDrain(ctx.db, job, holder, ctx).then(
       (held) => {
-        lost ||= !held;
+        lost ||= held === undefined;
       },
       () => undefined,
     );
@@ -163,9 +163,14 @@ async function recordRound(tx: Tx, endpoint: EndpointRow, round: Round, now: Dat
  * recording each round under the job's and the endpoint's leases. Returns when nothing is
  * due (with the time of the next retry, if one waits).
  */
-async function drainEndpoint(job: Job, ctx: WorkerContext, endpoint: EndpointRow, holder: string, lost: () => boolean): Promise<{ retryAt: Date } | undefined> {
+async function drainEndpoint(job: Job, ctx: WorkerContext, holder: string, lost: () => boolean): Promise<{ retryAt: Date } | undefined> {
   while (!ctx.signal.aborted) {
-    const moved = await underLeases(ctx, job, holder, (tx) => fanOut(tx, endpoint, ctx.clock(), BATCHES_PER_FANOUT));
+    const { moved, endpoint } = await underLeases(ctx, job, holder, async (tx, current) => ({
+      moved: await fanOut(tx, current, ctx.clock(), BATCHES_PER_FANOUT),
+      endpoint: current,
+    }));
+    // Disabled meanwhile (by the API): stop; re-enabling wakes the endpoint again.
+    if (endpoint.disabled) return undefined;
     const due = await pendingDeliveries(ctx.db, endpoint, DELIVERIES_PER_ROUND);
     const head = due[0];
     if (!head) {
@@ -174,7 +179,7 @@ async function drainEndpoint(job: Job, ctx: WorkerContext, endpoint: EndpointRow
     }
     if (Date.parse(head.next_attempt_at) > ctx.clock().getTime()) return { retryAt: new Date(head.next_attempt_at) };
     const round = await sendRound(endpoint, due, ctx, lost);
-    await underLeases(ctx, job, holder, (tx) => recordRound(tx, endpoint, round, ctx.clock()));
+    await underLeases(ctx, job, holder, (tx, current) => recordRound(tx, current, round, ctx.clock()));
     if (round.disable) return undefined;
   }
   return { retryAt: ctx.clock() };
@@ -203,7 +208,7 @@ export async function runDrainJob(job: Job, ctx: WorkerContext): Promise<{ retry
   const beat = heartbeat(job, holder, ctx);
   let outcome: { retryAt: Date } | undefined;
   try {
-    outcome = await drainEndpoint(job, ctx, endpoint, holder, beat.lost);
+    outcome = await drainEndpoint(job, ctx, holder, beat.lost);
   } finally {
     beat.stop();
     await releaseDrain(ctx.db, job, holder);
