@@ -44,7 +44,7 @@ async function call(api: Api, method: string, url: string, body?: unknown): Prom
 }
 
 /** One line per event: time, type, event id, and what the event is about. */
-export function eventLine(event: { id: string; type: string; created_at: string; data: Record<string, unknown> | null }): string {
+function eventLine(event: { id: string; type: string; created_at: string; data: Record<string, unknown> | null }): string {
   const data = event.data ?? {};
   const about = typeof data.id === 'string' ? [data.id, data.number ?? data.status, data.total === undefined ? '' : `${data.total} ${data.currency ?? ''}`] : [JSON.stringify(data)];
   return [event.created_at, event.type.padEnd(24), event.id, ...about.filter((part) => part !== '' && part !== undefined && part !== null)].join('  ').trim();

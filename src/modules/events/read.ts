@@ -33,7 +33,7 @@ interface Keyset extends Position {
 const EVENT_ID = /^([0-9a-f-]{36})\.(\d{1,9})$/;
 
 /** Splits an event id into its batch and position; anything else is unknown. */
-export function parseEventId(id: string): { batch: string; seq: number } | undefined {
+function parseEventId(id: string): { batch: string; seq: number } | undefined {
   const match = EVENT_ID.exec(id);
   return match ? { batch: match[1] as string, seq: Number(match[2]) } : undefined;
 }

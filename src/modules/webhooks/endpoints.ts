@@ -23,10 +23,10 @@ export interface EndpointView {
 }
 
 /** How long the previous secret keeps signing after a rotation. */
-export const ROTATION_OVERLAP_MS = 24 * 3600_000;
+const ROTATION_OVERLAP_MS = 24 * 3600_000;
 
 /** `whsec_` + base64 of 32 random bytes, as the Standard Webhooks libraries expect. */
-export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
 export const endpointView = (row: EndpointRow): EndpointView => ({
   id: row.id,

@@ -29,7 +29,7 @@ for (const [prefix, bits] of [
   PRIVATE.addSubnet(prefix, bits, 'ipv6');
 }
 
-export function isPrivateAddress(address: string): boolean {
+function isPrivateAddress(address: string): boolean {
   const family = net.isIP(address);
   if (family === 4) return PRIVATE.check(address, 'ipv4');
   if (family !== 6) return true;
@@ -56,7 +56,7 @@ export function checkTargetUrl(raw: string, allowPrivate: boolean): string {
   return url.toString();
 }
 
-export class PrivateTargetError extends Error {
+class PrivateTargetError extends Error {
   constructor(host: string, address: string) {
     super(`refused: ${host} resolves to the private address ${address}`);
     this.name = 'PrivateTargetError';
