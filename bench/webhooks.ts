@@ -14,13 +14,13 @@
  *                     the bench uses the database $BENCH_DATABASE (default billow_bench)
  *   --timeout N       seconds to wait for every delivery (default 600)
  *
- * Baseline, in the same run: the same number of keep-alive senders (one per endpoint) POSTing a
- * 2 KB body to the same receiver back to back for 5 s, with no database: what the loopback
- * HTTP path alone allows.
+ * Baseline, in the same run: the same number of keep-alive senders (one per endpoint), in one
+ * process of their own, POSTing a 2 KB body to the same receiver back to back for 5 s, with no
+ * database and no signing: what the loopback HTTP path alone allows on this machine now.
  *
  * stdout: one JSON object. stderr: progress.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import os from 'node:os';
 import { startServer } from '../src/server.ts';
 import { type Args, numberOption, parseArgs, stringOption } from './lib/args.ts';
@@ -51,23 +51,36 @@ function options(args: Args): Options {
   };
 }
 
-/** The raw path: one sequential keep-alive sender per endpoint, no database, for `seconds`. */
-async function rawPosts(url: string, senders: number, seconds: number): Promise<number> {
-  const client = new HttpClient(url, senders);
-  const body = JSON.stringify({ id: 'x', type: 'INVOICE_CREATED', data: 'x'.repeat(2000) });
-  const path = new URL(url).pathname;
-  let posts = 0;
-  const deadline = Date.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: senders }, async (_, i) => {
-      while (Date.now() < deadline) {
-        await client.request('POST', path, body, { 'webhook-id': `raw-${i}-${posts}` });
-        posts++;
-      }
-    }),
-  );
-  client.close();
-  return posts / seconds;
+/**
+ * The raw path, in a process of its own like the workers: one sequential keep-alive sender
+ * per endpoint POSTing a 2 KB body, no database, no signing, for `seconds`.
+ */
+const RAW_SENDERS = `
+import http from 'node:http';
+const [url, senders, seconds] = process.argv.slice(1);
+const agent = new http.Agent({ keepAlive: true });
+const body = JSON.stringify({ id: 'x', type: 'INVOICE_CREATED', data: 'x'.repeat(2000) });
+const deadline = Date.now() + Number(seconds) * 1000;
+let posts = 0;
+const post = (i) => new Promise((resolve, reject) => {
+  const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'webhook-id': 'raw-' + i + '-' + posts } }, (res) => { res.resume(); res.on('end', resolve); });
+  req.on('error', reject);
+  req.end(body);
+});
+await Promise.all(Array.from({ length: Number(senders) }, async (_, i) => { while (Date.now() < deadline) { await post(i); posts++; } }));
+process.stdout.write(String(posts / Number(seconds)));
+process.exit(0);
+`;
+
+function rawPosts(url: string, senders: number, seconds: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', RAW_SENDERS, url, String(senders), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.once('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`raw senders exited with ${code}`))));
+  });
 }
 
 /** Creates the events: bulk calls of 50 invoices, 8 at a time, spread over the businesses. */
