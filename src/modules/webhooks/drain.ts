@@ -22,7 +22,7 @@ const TIMEOUT_MS = 15_000;
  */
 const leaseUntil = (ctx: WorkerContext) => new Date(Date.now() + ctx.leaseMs).toISOString();
 
-async function takeDrain(db: Db, job: Job, holder: string, ctx: WorkerContext): Promise<EndpointRow | 'busy' | 'gone'> {
+async function takeDrain(db: Db, job: Job, holder: string, ctx: WorkerContext): Promise<'held' | 'busy' | 'gone'> {
   const now = new Date();
   const until = leaseUntil(ctx);
   const row = await db
@@ -32,9 +32,9 @@ async function takeDrain(db: Db, job: Job, holder: string, ctx: WorkerContext): 
     .where('id', '=', job.payload.endpoint_id)
     .where('disabled', '=', false)
     .where((eb) => eb.or([eb('drain_by', 'is', null), eb('drain_by', '=', holder), eb('drain_until', '<', now.toISOString())]))
-    .returningAll()
+    .returning('id')
     .executeTakeFirst();
-  if (row) return row;
+  if (row) return 'held';
   const exists = await db
     .selectFrom('webhook_endpoints')
     .select('id')
@@ -203,8 +203,7 @@ async function hasQueued(db: Db, job: Job): Promise<boolean> {
  */
 export async function runDrainJob(job: Job, ctx: WorkerContext): Promise<{ retryAt: Date } | undefined> {
   const holder = `${ctx.workerId}/${randomUUID()}`;
-  const endpoint = await takeDrain(ctx.db, job, holder, ctx);
-  if (endpoint === 'gone' || endpoint === 'busy') return undefined;
+  if ((await takeDrain(ctx.db, job, holder, ctx)) !== 'held') return undefined;
   const beat = heartbeat(job, holder, ctx);
   let outcome: { retryAt: Date } | undefined;
   try {
