@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   'write-path': () => import('./write-path.ts'),
   orders: () => import('./orders.ts'),
   'credit-notes': () => import('./credit-notes.ts'),
+  webhooks: () => import('./webhooks.ts'),
 };
 
 async function run(): Promise<void> {

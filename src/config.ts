@@ -33,6 +33,11 @@ export interface Config {
   workers: boolean;
   /** How long a claimed job stays with its worker without a heartbeat (a killed worker's jobs return after it). */
   jobLeaseSeconds: number;
+  /** Let webhooks reach private, loopback and link-local addresses (development and tests). */
+  webhookAllowPrivate: boolean;
+  /** Delay before each webhook attempt, in seconds; its length is the number of attempts. */
+  webhookRetrySchedule: number[];
+  eventRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +61,13 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['true', '1', 'yes'].includes(raw)) return true;
   if (['false', '0', 'no'].includes(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got '${raw}'.`);
+}
+
+function seconds(env: Env, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+(,\d+)*$/.test(raw)) throw new ConfigError(`${name} must be comma-separated whole seconds, got '${raw}'.`);
+  return raw.split(',').map(Number);
 }
 
 function databaseUrl(env: Env): string | undefined {
@@ -106,5 +118,8 @@ export function loadConfig(env: Env = process.env): Config {
     importChunkInvoices: int(env, 'IMPORT_CHUNK_INVOICES', 1000, 1, 100_000),
     workers: bool(env, 'WORKERS', true),
     jobLeaseSeconds: int(env, 'JOB_LEASE_SECONDS', 30, 1, 3600),
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    webhookRetrySchedule: seconds(env, 'WEBHOOK_RETRY_SCHEDULE', [0, 5, 300, 1800, 7200, 18000, 36000, 36000]),
+    eventRetentionDays: int(env, 'EVENT_RETENTION_DAYS', 30, 1, 3650),
   };
 }

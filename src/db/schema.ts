@@ -261,12 +261,55 @@ export interface CustomerCreditsTable {
   updated_at: string;
 }
 
-export interface EventsTable {
+/** One row per emitting transaction: its events' types and data, in order (007_webhooks.sql). */
+export interface EventBatchesTable {
   business_id: string;
   id: string;
-  type: string;
-  payload: Json;
   created_at: string;
+  types: string[];
+  data: Json;
+}
+
+export interface WebhookEndpointsTable {
+  business_id: string;
+  id: string;
+  url: string;
+  description: string | null;
+  events: string[];
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: string | null;
+  disabled: Generated<boolean>;
+  disabled_reason: string | null;
+  failing_since: string | null;
+  drain_by: string | null;
+  drain_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookQueueTable {
+  business_id: string;
+  endpoint_id: string;
+  batch_id: string;
+}
+
+export interface WebhookDeliveriesTable {
+  business_id: string;
+  id: string;
+  endpoint_id: string;
+  batch_id: string;
+  seq: number;
+  event_type: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: Generated<number>;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  response_excerpt: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface FilesTable {
@@ -395,7 +438,6 @@ export interface DB {
   journal_entries: JournalEntriesTable;
   journal_lines: JournalLinesTable;
   payments: PaymentsTable;
-  events: EventsTable;
   files: FilesTable;
   imports: ImportsTable;
   import_errors: ImportErrorsTable;
@@ -406,6 +448,10 @@ export interface DB {
   credit_notes: CreditNotesTable;
   credit_note_lines: CreditNoteLinesTable;
   customer_credits: CustomerCreditsTable;
+  event_batches: EventBatchesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_queue: WebhookQueueTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type Business = Selectable<BusinessesTable>;

@@ -37,6 +37,17 @@ describe('loadConfig', () => {
       importChunkInvoices: 1000,
       workers: true,
       jobLeaseSeconds: 30,
+      webhookAllowPrivate: false,
+      webhookRetrySchedule: [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+      eventRetentionDays: 30,
+    });
+  });
+
+  it('reads the webhook settings', () => {
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_SCHEDULE: '0,1,60', EVENT_RETENTION_DAYS: '7' })).toMatchObject({
+      webhookAllowPrivate: true,
+      webhookRetrySchedule: [0, 1, 60],
+      eventRetentionDays: 7,
     });
   });
 
@@ -124,6 +135,10 @@ describe('loadConfig', () => {
     ['IDEMPOTENCY_TTL_SECONDS', '0'],
     ['BILLOW_SEED_DEMO', 'maybe'],
     ['BILLOW_SEED_DEMO', 'TRUE!'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'sure'],
+    ['WEBHOOK_RETRY_SCHEDULE', '5 min'],
+    ['WEBHOOK_RETRY_SCHEDULE', '0,,5'],
+    ['EVENT_RETENTION_DAYS', '0'],
   ])('refuses %s=%j naming the variable', (name, value) => {
     expect(configError({ [name]: value }).message).toContain(name);
   });

@@ -9,8 +9,10 @@ import { registerOrderRoutes } from './orders.ts';
 import { registerNoteRoutes } from './notes.ts';
 import { registerFileRoutes } from './files.ts';
 import { registerImportRoutes } from './imports.ts';
+import { registerEventRoutes } from './events.ts';
 import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
+import { registerWebhookRoutes } from './webhooks.ts';
 
 /** The native API under /api/v1 (FastAPI-style conventions, DayZero seeds 001/002/004). */
 export async function apiV1(app: FastifyInstance): Promise<void> {
@@ -26,4 +28,6 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerOrderRoutes(app);
   await registerFileRoutes(app);
   registerImportRoutes(app);
+  registerWebhookRoutes(app);
+  registerEventRoutes(app);
 }
