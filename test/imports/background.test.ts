@@ -126,15 +126,15 @@ describe('imports routes', () => {
     const other = await importTenant(env);
     const key = await uploaded(owner, csvOf([[HEADER], line('A')]));
     // Two imports at once: one is cancelled before (or while) a worker gets to it.
-    const [first, second] = await Promise.all([
+    const [first, second] = (await Promise.all([
       owner.post('/api/v1/invoices/bulk', { s3_key: key }, async),
       owner.post('/api/v1/invoices/bulk', { s3_key: key }, async),
-    ]);
-    const id = (second?.json() as Json).import_id;
+    ])).map((response) => response.json() as Json);
+    const id = second.import_id;
     const cancelled = await owner.post(`/api/v1/imports/${id}/cancel`);
     if (cancelled.statusCode === 200) expect((cancelled.json() as Json).status).toBe('cancelled');
     else expectDetail(cancelled, 409);
-    const done = await finished(owner, (first?.json() as Json).import_id);
+    const done = await finished(owner, first.import_id);
     expect(done.status).toBe('succeeded');
     expectDetail(await owner.post(`/api/v1/imports/${done.id}/cancel`), 409);
     for (const url of [`/api/v1/imports/${done.id}`, `/api/v1/imports/${done.id}/errors.csv`]) expectDetail(await other.get(url), 404);
