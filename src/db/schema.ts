@@ -18,8 +18,22 @@ export interface BusinessesTable {
   number_padding: Generated<number>;
   number_reset: Generated<'never' | 'fiscal_year'>;
   fiscal_year_start_month: Generated<number>;
+  legal_name: string | null;
+  address: Json;
+  tax_id: string | null;
+  locale: string | null;
+  time_zone: string | null;
+  footer: string | null;
+  terms: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface BusinessLogosTable {
+  business_id: string;
+  content_type: 'image/png' | 'image/jpeg';
+  data: Uint8Array;
+  updated_at: string;
 }
 
 export interface PrincipalsTable {
@@ -208,6 +222,7 @@ export interface EventsTable {
 
 export interface DB {
   businesses: BusinessesTable;
+  business_logos: BusinessLogosTable;
   principals: PrincipalsTable;
   memberships: MembershipsTable;
   tokens: TokensTable;

@@ -42,7 +42,7 @@ describe('hosted invoice page', () => {
     expect(html).toContain(invoice.number);
     expect(html).toContain('Open');
     expect(html).toContain('Widget &lt;b&gt;');
-    expect(html).toContain('INR 1,179.99');
+    expect(html).toContain('₹1,179.99');
     expect(html).toContain('CGST');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toMatch(/<script|<img|<b>/);

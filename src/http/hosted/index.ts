@@ -1,19 +1,18 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { getBusiness } from '../../modules/businesses/create-business.ts';
+import { loadDocumentModel } from '../../modules/documents/load.ts';
+import { renderDocumentPdf } from '../../modules/documents/pdf.ts';
 import { findByHostedToken } from '../../modules/invoicing/read.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
 import { Closed } from '../schemas.ts';
-import { renderInvoicePage } from './page.ts';
-import { renderDocumentPdf } from './pdf.ts';
+import { renderDocumentPage } from './page.ts';
 
 const HostedParams = Closed({ businessId: Type.String({ maxLength: 64 }), token: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }) });
 type Params = { businessId: string; token: string };
 
 /** Sends a document's PDF; shared by the authenticated API and the hosted page. */
-export async function sendPdf(reply: FastifyReply, view: DocumentView, businessId: string): Promise<FastifyReply> {
-  const business = await getBusiness(reply.server.deps.db, businessId);
-  const pdf = await renderDocumentPdf(view, business);
+export async function sendPdf(reply: FastifyReply, view: DocumentView): Promise<FastifyReply> {
+  const pdf = await renderDocumentPdf(await loadDocumentModel(reply.server.deps.db, view));
   const name = `${view.number ?? view.id}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
   return reply.type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
 }
@@ -23,19 +22,23 @@ export async function hostedSurface(app: FastifyInstance): Promise<void> {
   const config = { auth: 'none' as const };
   const schema = { tags: ['hosted'], params: HostedParams };
   const find = (params: Params) => findByHostedToken(app.deps.db, params.businessId, params.token, app.deps.config.publicUrl);
-  app.get('/i/:businessId/:token', { config, schema: { ...schema, description: 'Hosted invoice page (HTML).' } }, async (request, reply) => {
-    const params = request.params as Params;
-    const view = await find(params);
-    const business = await getBusiness(app.deps.db, params.businessId);
-    const html = renderInvoicePage(view, business, `/i/${encodeURIComponent(params.businessId)}/${params.token}/pdf`);
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'")
-      .header('referrer-policy', 'no-referrer')
-      .send(html);
-  });
-  app.get('/i/:businessId/:token/pdf', { config, schema: { ...schema, description: 'PDF of a hosted invoice.' } }, async (request, reply) => {
-    const params = request.params as Params;
-    return sendPdf(reply, await find(params), params.businessId);
-  });
+  app.get(
+    '/i/:businessId/:token',
+    { config, schema: { ...schema, summary: 'Hosted invoice page', description: 'The invoice as an HTML page for its customer; the token in the path is the secret.' } },
+    async (request, reply) => {
+      const params = request.params as Params;
+      const model = await loadDocumentModel(app.deps.db, await find(params));
+      const html = renderDocumentPage(model, `/i/${encodeURIComponent(params.businessId)}/${params.token}/pdf`);
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:")
+        .header('referrer-policy', 'no-referrer')
+        .send(html);
+    },
+  );
+  app.get(
+    '/i/:businessId/:token/pdf',
+    { config, schema: { ...schema, summary: 'Hosted invoice PDF', description: 'PDF of a hosted invoice, linked from its page.' } },
+    async (request, reply) => sendPdf(reply, await find(request.params as Params)),
+  );
 }

@@ -27,11 +27,15 @@ function validate(input: NewBusiness): void {
     if (!input.state) throw required('state');
     if (!isPlaceOfSupply(input.state)) throw invalid(`Unknown Indian state code '${input.state}'.`, 'state');
   }
-  const prefix = input.invoice_prefix ?? 'INV-';
-  if (!isValidPrefix(prefix)) throw invalid('invoice_prefix may contain only letters, digits, / and -.', 'invoice_prefix');
+  assertNumbering({ prefix: input.invoice_prefix ?? 'INV-', padding: input.number_padding ?? 5, reset: input.number_reset ?? 'never' });
+}
+
+/** The invoice number format a business chooses; shared by create and profile updates. */
+export function assertNumbering(numbering: { prefix: string; padding: number; reset: 'never' | 'fiscal_year' }): void {
+  if (!isValidPrefix(numbering.prefix)) throw invalid('invoice_prefix may contain only letters, digits, / and -.', 'invoice_prefix');
   // GST caps invoice numbers at 16 characters; leave room for the counter (and a fiscal year).
-  const room = 16 - (input.number_padding ?? 5) - (input.number_reset === 'fiscal_year' ? 5 : 0);
-  if (prefix.length > room) throw invalid(`invoice_prefix is too long: numbers must fit in 16 characters.`, 'invoice_prefix');
+  const room = 16 - numbering.padding - (numbering.reset === 'fiscal_year' ? 5 : 0);
+  if (numbering.prefix.length > room) throw invalid(`invoice_prefix is too long: numbers must fit in 16 characters.`, 'invoice_prefix');
 }
 
 async function insertBusiness(tx: Tx, input: NewBusiness, now: string): Promise<Business> {

@@ -1,0 +1,33 @@
+import { getBusiness } from '../businesses/create-business.ts';
+import { getBusinessLogo } from '../businesses/logo.ts';
+import type { PostalAddress } from '../businesses/update-business.ts';
+import type { Db, Tx } from '../context.ts';
+import type { DocumentView } from '../invoicing/view.ts';
+import { buildDocumentModel, type DocumentModel, type DocumentOptions, type PartyDetails } from './model.ts';
+
+/**
+ * The party as printed: name and email as the document recorded them; address, state and
+ * GSTIN from the customer's or vendor's record (documents do not copy them).
+ */
+async function loadParty(db: Db | Tx, view: DocumentView): Promise<PartyDetails> {
+  const [table, id, name, email] =
+    view.object === 'bill'
+      ? (['vendors', view.vendor_id, view.vendor_name, view.vendor_email] as const)
+      : (['customers', view.customer_id, view.customer_name, view.customer_email] as const);
+  const row = id
+    ? await db.selectFrom(table).select(['billing_address', 'state', 'gstin']).where('business_id', '=', view.business_id).where('id', '=', id).executeTakeFirst()
+    : undefined;
+  return {
+    name: name ?? '',
+    email: email ?? null,
+    address: (row?.billing_address as PostalAddress | null | undefined) ?? null,
+    state: row?.state ?? view.place_of_supply,
+    gstin: row?.gstin ?? null,
+  };
+}
+
+/** Everything a document prints, read in four small queries. */
+export async function loadDocumentModel(db: Db | Tx, view: DocumentView, options: DocumentOptions = {}): Promise<DocumentModel> {
+  const [business, party, logo] = await Promise.all([getBusiness(db, view.business_id), loadParty(db, view), getBusinessLogo(db, view.business_id)]);
+  return buildDocumentModel({ view, business, party, logo: logo ?? null }, options);
+}
