@@ -21,6 +21,9 @@ export interface Config {
   workers: boolean;
   /** How long a claimed job stays with its worker without a heartbeat (a killed worker's jobs return after it). */
   jobLeaseSeconds: number;
+  /** smtp://… or smtps://…; unset → mail is written as .eml files under dataDir/mail. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -60,6 +63,13 @@ function adminToken(env: Env): string | undefined {
   return raw;
 }
 
+function smtpUrl(env: Env): string | undefined {
+  const raw = env.SMTP_URL;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^smtps?:\/\/[^/]+/.test(raw)) throw new ConfigError(`SMTP_URL must be smtp://… or smtps://…, got '${raw.replace(/\/\/[^@/]*@/, '//***@')}'.`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = int(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '0.0.0.0';
@@ -79,5 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
     seedDemo: bool(env, 'BILLOW_SEED_DEMO', true),
     workers: bool(env, 'WORKERS', true),
     jobLeaseSeconds: int(env, 'JOB_LEASE_SECONDS', 30, 1, 3600),
+    smtpUrl: smtpUrl(env),
+    mailFrom: env.MAIL_FROM || 'Billow <billing@localhost>',
   };
 }

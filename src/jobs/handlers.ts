@@ -1,3 +1,4 @@
+import { mailHandler } from './mail.ts';
 import type { JobHandler } from './runner.ts';
 
 /**
@@ -5,5 +6,5 @@ import type { JobHandler } from './runner.ts';
  * `billow worker` runs them alone. Each background feature adds its handler here.
  */
 export function jobHandlers(): JobHandler[] {
-  return [];
+  return [mailHandler()];
 }

@@ -4,6 +4,7 @@ import { registerBusinessRoutes } from './businesses.ts';
 import { registerCatalogRoutes } from './catalog.ts';
 import { registerDocumentRoutes } from './documents.ts';
 import { registerReportRoutes } from './reports.ts';
+import { registerSendRoutes } from './sending.ts';
 import { formatNative } from './format.ts';
 
 /** The native API under /api/v1 (FastAPI-style conventions, DayZero seeds 001/002/004). */
@@ -12,5 +13,6 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerBusinessRoutes(app);
   registerCatalogRoutes(app);
   registerDocumentRoutes(app);
+  registerSendRoutes(app);
   registerReportRoutes(app);
 }
