@@ -1,9 +1,6 @@
+import { escapeHtml } from '../../modules/documents/escape.ts';
 import type { DocumentModel, PartyBlock, Table } from '../../modules/documents/model.ts';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Every piece of text on the page that a client or customer supplied goes through this. */
-export const escapeHtml = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 
 /** Escaped text whose line breaks stay line breaks. */
 const lines = (value: string) => escapeHtml(value).replace(/\n/g, '<br>');

@@ -1,10 +1,9 @@
+import { escapeHtml } from '../documents/escape.ts';
 import type { DocumentModel } from '../documents/model.ts';
 import type { DocumentView } from '../invoicing/view.ts';
 import type { MailMessage } from './mailer.ts';
 import type { MailPayload } from './send-invoices.ts';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escape = (value: string) => value.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 
 /** The invoice email: a short note, the amount due, the hosted link, and the PDF attached. */
 export function invoiceEmail(model: DocumentModel, view: DocumentView, payload: MailPayload, from: string, pdf: Buffer): MailMessage {
@@ -17,12 +16,12 @@ export function invoiceEmail(model: DocumentModel, view: DocumentView, payload: 
     .filter(Boolean)
     .join('\n\n');
   const html = `<!doctype html><html><body style="font-family:sans-serif;color:#1f2328">
-${payload.message ? `<p>${escape(payload.message).replace(/\n/g, '<br>')}</p>` : ''}
-<p>Dear ${escape(model.buyer.name)},</p>
-<p>${escape(summary)}</p>
-<p><a href="${escape(link)}" style="display:inline-block;background:#1f6feb;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none">View invoice</a></p>
-<p style="color:#59636e;font-size:13px">The PDF is attached. Link: ${escape(link)}</p>
-<p>— ${escape(model.seller.name)}</p></body></html>`;
+${payload.message ? `<p>${escapeHtml(payload.message).replace(/\n/g, '<br>')}</p>` : ''}
+<p>Dear ${escapeHtml(model.buyer.name)},</p>
+<p>${escapeHtml(summary)}</p>
+<p><a href="${escapeHtml(link)}" style="display:inline-block;background:#1f6feb;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none">View invoice</a></p>
+<p style="color:#59636e;font-size:13px">The PDF is attached. Link: ${escapeHtml(link)}</p>
+<p>— ${escapeHtml(model.seller.name)}</p></body></html>`;
   const filename = `${model.number}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
   return { from, to: payload.to, cc: payload.cc, subject, text, html, attachments: [{ filename, content: pdf, contentType: 'application/pdf' }] };
 }
