@@ -18,10 +18,10 @@ const SIGNATURES: Record<LogoType, number[]> = {
 };
 
 function assertImage(contentType: LogoType, data: Buffer): void {
-  if (data.length === 0) throw invalid('The logo is empty.', 'body');
-  if (data.length > LOGO_MAX_BYTES) throw new DomainError('validation.too_large', `A logo may have at most ${LOGO_MAX_BYTES} bytes.`, 'body');
+  if (data.length === 0) throw invalid('The logo is empty.');
+  if (data.length > LOGO_MAX_BYTES) throw new DomainError('validation.too_large', `A logo may have at most ${LOGO_MAX_BYTES} bytes.`);
   const signature = SIGNATURES[contentType];
-  if (!signature.every((byte, i) => data[i] === byte)) throw invalid(`The body is not a ${contentType} image.`, 'body');
+  if (!signature.every((byte, i) => data[i] === byte)) throw invalid(`The body is not a ${contentType} image.`);
 }
 
 /** Replaces the business's logo (one per business). */

@@ -71,7 +71,8 @@ function validatePatch(business: Business, patch: BusinessPatch): void {
 export async function updateBusiness(ctx: Context, id: string, patch: BusinessPatch): Promise<Business> {
   if (id !== ctx.businessId) throw notFound('Business', id);
   return transact(ctx, async (tx) => {
-    const business = await tx.selectFrom('businesses').selectAll().where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+    const business = await tx.selectFrom('businesses').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!business) throw notFound('Business', id);
     validatePatch(business, patch);
     const { address, ...rest } = patch;
     return tx
