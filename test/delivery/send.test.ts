@@ -152,6 +152,34 @@ describe('POST /api/v1/invoices/send', () => {
   });
 });
 
+describe('auto_send', () => {
+  it('bulk items with auto_send are emailed after finalizing; without auto_approve or an email the item fails alone', async () => {
+    const line = { name: 'Bulk thing', quantity: 1, unit_price: 1_000, tax_rate: 0 };
+    const response = await tenant.post('/bulk/invoices', {
+      invoices: [
+        { customer_id: 'ct_mail', place_of_supply: 'IN-MH', auto_approve: true, auto_send: true, line_items: [line] },
+        { customer_id: 'ct_mail', place_of_supply: 'IN-MH', auto_send: true, line_items: [line] },
+        { customer_id: 'ct_silent', place_of_supply: 'IN-MH', auto_approve: true, auto_send: true, line_items: [line] },
+        { customer_id: 'ct_mail', place_of_supply: 'IN-MH', auto_approve: true, line_items: [line] },
+      ],
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const results = response.json().results as Json[];
+    expect(results.map((r) => [r.ok, r.error?.field ?? null])).toEqual([
+      [true, null],
+      [false, 'auto_send'],
+      [false, 'auto_send'],
+      [true, null],
+    ]);
+    const [sent, notSent] = [results[0].invoice, results[3].invoice];
+    await until(async () => (await tenant.get(`/api/v1/invoices/${sent.id}`)).json().delivered === true);
+    expect(mailFor(sent.number)).toBeDefined();
+    expect(JSON.stringify(mailFor(sent.number)?.to)).toContain('buyer@example.com');
+    expect((await tenant.get(`/api/v1/invoices/${notSent.id}`)).json().delivered).toBe(false);
+    expect(mailFor(notSent.number)).toBeUndefined();
+  });
+});
+
 describe('a failing mail server', () => {
   it('is retried, and the invoice is marked delivered only once a send succeeds', async () => {
     const flaky = await startSmtp({ failFirst: 2 });

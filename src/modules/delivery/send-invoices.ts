@@ -65,6 +65,11 @@ export async function queueInvoiceEmails(tx: Tx, businessId: string, ids: string
   return results;
 }
 
+/** The mail job of an invoice created with auto_send: to its customer, default subject and text. */
+export function autoSendJob(businessId: string, invoiceId: string, email: string): NewJob {
+  return { businessId, queue: MAIL_QUEUE, payload: { invoice_id: invoiceId, to: [email], cc: [], subject: null, message: null } satisfies MailPayload };
+}
+
 export function sendInvoices(ctx: Context, ids: string[], request: SendRequest): Promise<SendResult[]> {
   return transact(ctx, (tx) => queueInvoiceEmails(tx, ctx.businessId, ids, request, ctx.clock()));
 }
