@@ -6,6 +6,7 @@
 const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   bulk: () => import('./bulk.ts'),
   'write-path': () => import('./write-path.ts'),
+  pdf: () => import('./pdf.ts'),
 };
 
 async function run(): Promise<void> {

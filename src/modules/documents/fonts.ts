@@ -171,10 +171,26 @@ export interface Run {
 // Marks, joiners and selectors shape with the character before them: keep them in its run.
 const ATTACHES = /^(?:\p{M}|\u200c|\u200d|[\ufe00-\ufe0f])$/u;
 
+const firstFaces = new Map<Weight, Map<number, Face>>();
+
+/** The first face of the chain that covers a code point (remembered: the chain has ~120 faces). */
+function firstFace(weight: Weight, codePoint: number): Face {
+  let byCodePoint = firstFaces.get(weight);
+  if (!byCodePoint) {
+    byCodePoint = new Map();
+    firstFaces.set(weight, byCodePoint);
+  }
+  let face = byCodePoint.get(codePoint);
+  if (!face) {
+    const chain = fontChain(weight);
+    face = chain.find((f) => covers(f, codePoint)) ?? (chain[0] as Face);
+    byCodePoint.set(codePoint, face);
+  }
+  return face;
+}
+
 /** Cuts text into runs of one face each: the current face while it covers, else the first that does. */
 export function runsOf(text: string, weight: Weight): Run[] {
-  const chain = fontChain(weight);
-  const fallback = chain[0] as Face;
   const runs: Run[] = [];
   let current: Run | undefined;
   for (const char of text) {
@@ -183,7 +199,7 @@ export function runsOf(text: string, weight: Weight): Run[] {
       current.text += char;
       continue;
     }
-    const face = chain.find((f) => covers(f, codePoint)) ?? fallback;
+    const face = firstFace(weight, codePoint);
     if (current?.face === face) current.text += char;
     else {
       current = { face, text: char };

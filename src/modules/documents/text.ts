@@ -72,8 +72,21 @@ export class TextWriter {
     return pieces;
   }
 
-  /** Lines of tokens, greedy: a line takes words while they fit. */
+  private readonly laidOut = new Map<string, Token[][]>();
+
+  /** Lines of tokens; tables measure a row before drawing it, so layouts are kept per document. */
   layout(text: string, width: number, style: Style): Token[][] {
+    const key = `${width}|${style.size}|${style.weight}|${text}`;
+    let lines = this.laidOut.get(key);
+    if (!lines) {
+      lines = this.wrap(text, width, style);
+      this.laidOut.set(key, lines);
+    }
+    return lines;
+  }
+
+  /** Greedy: a line takes words while they fit. */
+  private wrap(text: string, width: number, style: Style): Token[][] {
     const lines: Token[][] = [];
     for (const paragraph of text.split('\n')) {
       let line: Token[] = [];
