@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import fs from 'node:fs';
+import { webFontCss, webFontFile } from '../../modules/documents/fonts.ts';
 import { loadDocumentModel } from '../../modules/documents/load.ts';
+import { notFound } from '../../domain/errors.ts';
 import { renderDocumentPdf } from '../../modules/documents/pdf.ts';
 import { findByHostedToken } from '../../modules/invoicing/read.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
@@ -31,7 +34,7 @@ export async function hostedSurface(app: FastifyInstance): Promise<void> {
       const html = renderDocumentPage(model, `/i/${encodeURIComponent(params.businessId)}/${params.token}/pdf`);
       return reply
         .type('text/html; charset=utf-8')
-        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:")
+        .header('content-security-policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:")
         .header('referrer-policy', 'no-referrer')
         .send(html);
     },
@@ -40,5 +43,36 @@ export async function hostedSurface(app: FastifyInstance): Promise<void> {
     '/i/:businessId/:token/pdf',
     { config, schema: { ...schema, summary: 'Hosted invoice PDF', description: 'PDF of a hosted invoice, linked from its page.' } },
     async (request, reply) => sendPdf(reply, await find(request.params as Params)),
+  );
+  registerFontRoutes(app);
+}
+
+const FONT_CACHE = 'public, max-age=604800, immutable';
+
+/** The page's web fonts: the Noto slices the PDFs embed, as WOFF2, public and long-cached. */
+function registerFontRoutes(app: FastifyInstance): void {
+  const config = { auth: 'none' as const };
+  app.get(
+    '/assets/fonts.css',
+    { config, schema: { tags: ['hosted'], summary: 'Web fonts of the hosted page', description: '@font-face rules (Noto, by Unicode range) for the hosted invoice page.' } },
+    async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', FONT_CACHE).send(webFontCss((face) => `/assets/fonts/${face.name}.woff2`)),
+  );
+  app.get(
+    '/assets/fonts/:name',
+    {
+      config,
+      schema: {
+        tags: ['hosted'],
+        summary: 'One web font file',
+        description: 'A WOFF2 slice named by /assets/fonts.css.',
+        params: Closed({ name: Type.String({ pattern: '^[a-z0-9-]{1,80}\\.woff2$' }) }),
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params as { name: string };
+      const file = webFontFile(name.replace(/\.woff2$/, ''));
+      if (!file) throw notFound('Font', name);
+      return reply.type('font/woff2').header('cache-control', FONT_CACHE).send(fs.createReadStream(file));
+    },
   );
 }

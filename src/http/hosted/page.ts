@@ -6,7 +6,7 @@ import type { DocumentModel, PartyBlock, Table } from '../../modules/documents/m
 const lines = (value: string) => escapeHtml(value).replace(/\n/g, '<br>');
 
 const STYLE = `
-  body { font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", "Noto Sans Devanagari", "Noto Sans Tamil", "Noto Sans Arabic", Helvetica, Arial, sans-serif; background: #f4f5f7; color: #1f2328; margin: 0; }
+  body { font-family: "Billow Noto", -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; background: #f4f5f7; color: #1f2328; margin: 0; }
   main { position: relative; max-width: 900px; margin: 32px auto; background: #fff; padding: 40px 48px; border-radius: 8px; box-shadow: 0 1px 4px rgba(0,0,0,.08); overflow: hidden; }
   header { display: flex; justify-content: space-between; gap: 24px; border-bottom: 2px solid #1f2328; padding-bottom: 16px; flex-wrap: wrap; }
   h1 { margin: 0 0 4px; font-size: 22px; } h2 { margin: 0; font-size: 20px; letter-spacing: .08em; text-align: right; }
@@ -54,7 +54,7 @@ export function renderDocumentPage(model: DocumentModel, pdfHref: string): strin
   const title = `${model.title} ${model.number} — ${model.seller.name}`;
   return `<!doctype html>
 <html lang="${escapeHtml(model.locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<meta name="robots" content="noindex"><link rel="stylesheet" href="/assets/fonts.css"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><main>
 ${model.mark ? `<div class="mark" aria-hidden="true">${escapeHtml(model.mark)}</div>` : ''}
 ${header(model)}

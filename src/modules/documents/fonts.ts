@@ -209,6 +209,32 @@ export function runsOf(text: string, weight: Weight): Run[] {
   return runs;
 }
 
+const hex = (n: number) => n.toString(16).toUpperCase();
+
+let css: string | undefined;
+
+/**
+ * @font-face rules for the same chain, for web pages: browsers fetch only the slices a page's
+ * text needs (unicode-range), so a customer without CJK or Indic system fonts still reads it.
+ */
+export function webFontCss(urlOf: (face: Face) => string): string {
+  css ??= ([400, 700] as const)
+    .flatMap((weight) =>
+      fontChain(weight).map((face) => {
+        const ranges = face.ranges.map(([a, b]) => (a === b ? `U+${hex(a)}` : `U+${hex(a)}-${hex(b)}`)).join(',');
+        return `@font-face{font-family:'Billow Noto';font-style:normal;font-weight:${weight};font-display:swap;src:url(${urlOf(face)}) format('woff2');unicode-range:${ranges}}`;
+      }),
+    )
+    .join('\n');
+  return css;
+}
+
+/** The WOFF2 file of a face by its name, for the page's fonts; undefined for any other name. */
+export function webFontFile(name: string): string | undefined {
+  const face = ([400, 700] as const).flatMap((weight) => fontChain(weight)).find((f) => f.name === name);
+  return face ? face.file.replace(/\.woff$/, '.woff2') : undefined;
+}
+
 const RTL = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]/u;
 
 export const isRtl = (text: string) => RTL.test(text);
