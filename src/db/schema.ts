@@ -120,6 +120,10 @@ export interface InvoicesTable extends TaxColumns {
   vendor_id: string | null;
   party_name: string;
   party_email: string | null;
+  /** The party's billing address, state and GSTIN (or VAT id) when the document was created. */
+  party_address: unknown;
+  party_state: string | null;
+  party_gstin: string | null;
   number: string | null;
   bill_number: string | null;
   currency: string;

@@ -107,6 +107,19 @@ describe('GST tax invoice PDF (rule 46)', () => {
   });
 });
 
+describe('party details as issued', () => {
+  it("keeps the recipient's address and GSTIN of the day the invoice was created, whatever the customer record says later", async () => {
+    const tenant = await gstSetup('IN-KA', '29AABCK5678B1Z2');
+    const created = await invoice(tenant, { customer_id: 'ct_buyer', place_of_supply: 'IN-KA', line_items: [{ item_id: 'it_laptop', quantity: 1 }] });
+    const moved = await tenant.request('PATCH', '/api/v1/customers/ct_buyer', { billing_address: { line1: '99 New Street', city: 'Chennai' }, state: 'IN-TN', gstin: '33AABCK5678B1Z2' });
+    expect(moved.statusCode, moved.body).toBe(200);
+    const text = await pdfText(await getPdf(tenant, created.id));
+    expect(text).toContain('4 Residency Road');
+    expect(text).toContain('GSTIN: 29AABCK5678B1Z2');
+    expect(text).not.toContain('99 New Street');
+  });
+});
+
 describe('non-GST invoice PDF (EU VAT art. 226 fields)', () => {
   it('a US business: tax ids and addresses of both parties, tax per rate, dollars in words', async () => {
     const tenant = await createBusiness(env.app, { country: 'US', state: 'US-CA', currency: 'USD' });

@@ -28,7 +28,17 @@ describe('loadConfig', () => {
       idempotencyTtlSeconds: 24 * 3600,
       logLevel: 'info',
       seedDemo: true,
+      workers: true,
+      jobLeaseSeconds: 30,
+      smtpUrl: undefined,
+      mailFrom: 'Billow <billing@localhost>',
     });
+  });
+
+  it('takes an smtp:// or smtps:// SMTP_URL and refuses anything else without echoing its password', () => {
+    expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465', MAIL_FROM: 'A <a@example.com>' })).toMatchObject({ smtpUrl: 'smtps://u:p@mail.example:465', mailFrom: 'A <a@example.com>' });
+    expect(() => loadConfig({ SMTP_URL: 'http://u:secret@mail.example' })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ SMTP_URL: 'http://u:secret@mail.example' })).not.toThrow(/secret/);
   });
 
   it('treats empty strings as unset', () => {

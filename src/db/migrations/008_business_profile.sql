@@ -1,5 +1,6 @@
 -- Business profile: what an invoice prints about its issuer (rule 46 / EU VAT art. 226).
 -- The logo lives in its own table so that reading a business never drags image bytes along.
+-- Documents keep the party's address, state and GSTIN as they were when issued.
 
 alter table businesses
   add column legal_name text,
@@ -17,3 +18,8 @@ create table business_logos (
   updated_at timestamptz not null,
   primary key (business_id)
 );
+
+alter table invoices
+  add column party_address jsonb,
+  add column party_state text,
+  add column party_gstin text;
