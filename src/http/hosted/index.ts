@@ -7,7 +7,7 @@ import { notFound } from '../../domain/errors.ts';
 import { renderDocumentPdf } from '../../modules/documents/pdf.ts';
 import { findByHostedToken } from '../../modules/invoicing/read.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
-import { Closed } from '../schemas.ts';
+import { Closed, errorResponses } from '../schemas.ts';
 import { renderDocumentPage } from './page.ts';
 
 const HostedParams = Closed({ businessId: Type.String({ maxLength: 64 }), token: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }) });
@@ -54,7 +54,16 @@ function registerFontRoutes(app: FastifyInstance): void {
   const config = { auth: 'none' as const };
   app.get(
     '/assets/fonts.css',
-    { config, schema: { tags: ['hosted'], summary: 'Web fonts of the hosted page', description: '@font-face rules (Noto, by Unicode range) for the hosted invoice page.' } },
+    {
+      config,
+      schema: {
+        tags: ['hosted'],
+        summary: 'Web fonts of the hosted page',
+        description: '@font-face rules (Noto, by Unicode range) for the hosted invoice page.',
+        produces: ['text/css'],
+        response: { 200: { description: 'A stylesheet.' } },
+      },
+    },
     async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', FONT_CACHE).send(webFontCss((face) => `/assets/fonts/${face.name}.woff2`)),
   );
   app.get(
@@ -66,6 +75,8 @@ function registerFontRoutes(app: FastifyInstance): void {
         summary: 'One web font file',
         description: 'A WOFF2 slice named by /assets/fonts.css.',
         params: Closed({ name: Type.String({ pattern: '^[a-z0-9-]{1,80}\\.woff2$' }) }),
+        produces: ['font/woff2'],
+        response: { 200: { description: 'The font file.' }, ...errorResponses(404, 422) },
       },
     },
     async (request, reply) => {
