@@ -5,8 +5,12 @@
  */
 const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   bulk: () => import('./bulk.ts'),
+  batch: () => import('./batch.ts'),
+  csv: () => import('./csv.ts'),
   'write-path': () => import('./write-path.ts'),
   pdf: () => import('./pdf.ts'),
+  orders: () => import('./orders.ts'),
+  'credit-notes': () => import('./credit-notes.ts'),
 };
 
 async function run(): Promise<void> {

@@ -1,3 +1,4 @@
+import { importHandler } from './import-job.ts';
 import { mailHandler } from './mail.ts';
 import type { JobHandler } from './runner.ts';
 
@@ -6,5 +7,5 @@ import type { JobHandler } from './runner.ts';
  * `billow worker` runs them alone. Each background feature adds its handler here.
  */
 export function jobHandlers(): JobHandler[] {
-  return [mailHandler()];
+  return [importHandler(), mailHandler()];
 }

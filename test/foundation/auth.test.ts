@@ -202,7 +202,7 @@ describe('admin API: POST /api/v1/businesses', () => {
     // Closed response: internal columns never leak.
     expect(Object.keys(body.business).sort()).toEqual(
       [
-        ...['country', 'created_at', 'currency', 'gstin', 'id', 'invoice_prefix', 'name', 'number_padding', 'number_reset', 'state', 'updated_at'],
+        ...['country', 'created_at', 'credit_note_prefix', 'currency', 'debit_note_prefix', 'gstin', 'id', 'invoice_prefix', 'name', 'number_padding', 'number_reset', 'state', 'updated_at'],
         // The document profile (issue 11).
         ...['legal_name', 'address', 'tax_id', 'locale', 'time_zone', 'footer', 'terms', 'logo_url'],
       ].sort(),

@@ -20,6 +20,8 @@ const BusinessCreate = Closed({
   invoice_prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 10 })),
   number_padding: Type.Optional(Type.Integer({ minimum: 1, maximum: 12 })),
   number_reset: Type.Optional(Type.Union([Type.Literal('never'), Type.Literal('fiscal_year')])),
+  credit_note_prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 10, description: "Credit note numbers' prefix (default CN-)." })),
+  debit_note_prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 10, description: "Debit note numbers' prefix (default DN-)." })),
 });
 
 const BusinessUpdate = Closed(
@@ -59,6 +61,8 @@ export const BusinessSchema = Type.Object({
   footer: Nullable(Type.String()),
   terms: Nullable(Type.String()),
   logo_url: Nullable(Type.String({ description: 'Where the logo is served (authenticated), or null without one.' })),
+  credit_note_prefix: Type.String(),
+  debit_note_prefix: Type.String(),
   created_at: Timestamp,
   updated_at: Timestamp,
 });

@@ -8,6 +8,7 @@ import { renderDocumentPdf } from '../../modules/documents/pdf.ts';
 import { findByHostedToken } from '../../modules/invoicing/read.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
 import { Closed, errorResponses } from '../schemas.ts';
+import { registerHostedNotes } from './notes.ts';
 import { renderDocumentPage } from './page.ts';
 
 const HostedParams = Closed({ businessId: Type.String({ maxLength: 64 }), token: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }) });
@@ -45,6 +46,7 @@ export async function hostedSurface(app: FastifyInstance): Promise<void> {
     async (request, reply) => sendPdf(reply, await find(request.params as Params)),
   );
   registerFontRoutes(app);
+  registerHostedNotes(app);
 }
 
 const FONT_CACHE = 'public, max-age=604800, immutable';

@@ -18,6 +18,8 @@ export interface NewBusiness {
   invoice_prefix?: string | undefined;
   number_padding?: number | undefined;
   number_reset?: 'never' | 'fiscal_year' | undefined;
+  credit_note_prefix?: string | undefined;
+  debit_note_prefix?: string | undefined;
 }
 
 function validate(input: NewBusiness): void {
@@ -27,15 +29,25 @@ function validate(input: NewBusiness): void {
     if (!input.state) throw required('state');
     if (!isPlaceOfSupply(input.state)) throw invalid(`Unknown Indian state code '${input.state}'.`, 'state');
   }
-  assertNumbering({ prefix: input.invoice_prefix ?? 'INV-', padding: input.number_padding ?? 5, reset: input.number_reset ?? 'never' });
+  assertNumbering({
+    prefixes: {
+      invoice_prefix: input.invoice_prefix ?? 'INV-',
+      credit_note_prefix: input.credit_note_prefix ?? 'CN-',
+      debit_note_prefix: input.debit_note_prefix ?? 'DN-',
+    },
+    padding: input.number_padding ?? 5,
+    reset: input.number_reset ?? 'never',
+  });
 }
 
-/** The invoice number format a business chooses; shared by create and profile updates. */
-export function assertNumbering(numbering: { prefix: string; padding: number; reset: 'never' | 'fiscal_year' }): void {
-  if (!isValidPrefix(numbering.prefix)) throw invalid('invoice_prefix may contain only letters, digits, / and -.', 'invoice_prefix');
-  // GST caps invoice numbers at 16 characters; leave room for the counter (and a fiscal year).
+/** The document number formats a business chooses; shared by create and profile updates. */
+export function assertNumbering(numbering: { prefixes: Record<string, string>; padding: number; reset: 'never' | 'fiscal_year' }): void {
+  // GST caps invoice (and note) numbers at 16 characters; leave room for the counter (and a fiscal year).
   const room = 16 - numbering.padding - (numbering.reset === 'fiscal_year' ? 5 : 0);
-  if (numbering.prefix.length > room) throw invalid(`invoice_prefix is too long: numbers must fit in 16 characters.`, 'invoice_prefix');
+  for (const [field, prefix] of Object.entries(numbering.prefixes)) {
+    if (!isValidPrefix(prefix)) throw invalid(`${field} may contain only letters, digits, / and -.`, field);
+    if (prefix.length > room) throw invalid(`${field} is too long: numbers must fit in 16 characters.`, field);
+  }
 }
 
 async function insertBusiness(tx: Tx, input: NewBusiness, now: string): Promise<Business> {
@@ -51,6 +63,8 @@ async function insertBusiness(tx: Tx, input: NewBusiness, now: string): Promise<
       ...(input.invoice_prefix !== undefined ? { invoice_prefix: input.invoice_prefix } : {}),
       ...(input.number_padding !== undefined ? { number_padding: input.number_padding } : {}),
       ...(input.number_reset !== undefined ? { number_reset: input.number_reset } : {}),
+      ...(input.credit_note_prefix !== undefined ? { credit_note_prefix: input.credit_note_prefix } : {}),
+      ...(input.debit_note_prefix !== undefined ? { debit_note_prefix: input.debit_note_prefix } : {}),
       created_at: now,
       updated_at: now,
     })

@@ -61,7 +61,11 @@ function validatePatch(business: Business, patch: BusinessPatch): void {
     throw invalid(`GSTIN ${gstin} is not registered in ${stateLabel(state)}.`, patch.gstin === undefined ? 'state' : 'gstin');
   }
   assertNumbering({
-    prefix: patch.invoice_prefix ?? business.invoice_prefix,
+    prefixes: {
+      invoice_prefix: patch.invoice_prefix ?? business.invoice_prefix,
+      credit_note_prefix: business.credit_note_prefix,
+      debit_note_prefix: business.debit_note_prefix,
+    },
     padding: patch.number_padding ?? business.number_padding,
     reset: patch.number_reset ?? business.number_reset,
   });
