@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   batch: () => import('./batch.ts'),
   csv: () => import('./csv.ts'),
   'write-path': () => import('./write-path.ts'),
+  pdf: () => import('./pdf.ts'),
   orders: () => import('./orders.ts'),
   'credit-notes': () => import('./credit-notes.ts'),
   webhooks: () => import('./webhooks.ts'),

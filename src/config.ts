@@ -38,6 +38,9 @@ export interface Config {
   /** Delay before each webhook attempt, in seconds; its length is the number of attempts. */
   webhookRetrySchedule: number[];
   eventRetentionDays: number;
+  /** smtp://… or smtps://…; unset → mail is written as .eml files under dataDir/mail. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -84,6 +87,13 @@ function adminToken(env: Env): string | undefined {
   return raw;
 }
 
+function smtpUrl(env: Env): string | undefined {
+  const raw = env.SMTP_URL;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^smtps?:\/\/[^/]+/.test(raw)) throw new ConfigError(`SMTP_URL must be smtp://… or smtps://…, got '${raw.replace(/\/\/[^@/]*@/, '//***@')}'.`);
+  return raw;
+}
+
 function objectStore(env: Env): Config['objectStore'] {
   const raw = env.OBJECT_STORE;
   if (raw === undefined || raw === '') return { kind: 'local' };
@@ -121,5 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     webhookRetrySchedule: seconds(env, 'WEBHOOK_RETRY_SCHEDULE', [0, 5, 300, 1800, 7200, 18000, 36000, 36000]),
     eventRetentionDays: int(env, 'EVENT_RETENTION_DAYS', 30, 1, 3650),
+    smtpUrl: smtpUrl(env),
+    mailFrom: env.MAIL_FROM || 'Billow <billing@localhost>',
   };
 }

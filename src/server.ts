@@ -7,6 +7,7 @@ import { jobHandlers } from './jobs/handlers.ts';
 import { scheduleMaintenance } from './jobs/maintenance.ts';
 import { startWorkers, type Workers } from './jobs/runner.ts';
 import { type Credentials, ensureDemo } from './modules/businesses/seed-demo.ts';
+import { describeMail } from './modules/delivery/mailer.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -40,7 +41,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 }
 
 export function printBanner(server: RunningServer): void {
-  const lines = [`Billow is listening on ${server.url}`, `API docs: ${server.url}/docs`];
+  const lines = [`Billow is listening on ${server.url}`, `API docs: ${server.url}/docs`, describeMail(server.app.deps.config)];
   if (server.credentials) {
     lines.push(
       `Demo business id: ${server.credentials.business_id}`,

@@ -7,7 +7,8 @@ const tax = { cgst: money, sgst: money, igst: money, tax: money, tax_total: mone
 
 export const INVOICE_COLUMNS: Record<keyof InvoiceRow, ColumnType> = {
   ...{ business_id: 'text', id: 'text', kind: 'text', status: 'text', customer_id: 'text', vendor_id: 'text' },
-  ...{ party_name: 'text', party_email: 'text', number: 'text', bill_number: 'text', currency: 'text' },
+  ...{ party_name: 'text', party_email: 'text', party_address: 'json', party_state: 'text', party_gstin: 'text' },
+  ...{ number: 'text', bill_number: 'text', currency: 'text' },
   ...{ date: 'date', due_date: 'date', place_of_supply: 'text', tax_regime: 'text', description: 'text', reference: 'text' },
   ...{ subtotal: money, discount_total: money, ...tax, total_paid: money, hosted_token: 'text' },
   ...{ amount_credited: money, credit_pre_payment: money, amount_debited: money },

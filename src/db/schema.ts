@@ -18,10 +18,24 @@ export interface BusinessesTable {
   number_padding: Generated<number>;
   number_reset: Generated<'never' | 'fiscal_year'>;
   fiscal_year_start_month: Generated<number>;
+  legal_name: string | null;
+  address: Json;
+  tax_id: string | null;
+  locale: string | null;
+  time_zone: string | null;
+  footer: string | null;
+  terms: string | null;
   credit_note_prefix: Generated<string>;
   debit_note_prefix: Generated<string>;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface BusinessLogosTable {
+  business_id: string;
+  content_type: 'image/png' | 'image/jpeg';
+  data: Uint8Array;
+  updated_at: string;
 }
 
 export interface PrincipalsTable {
@@ -108,6 +122,10 @@ export interface InvoicesTable extends TaxColumns {
   vendor_id: string | null;
   party_name: string;
   party_email: string | null;
+  /** The party's billing address, state and GSTIN (or VAT id) when the document was created. */
+  party_address: unknown;
+  party_state: string | null;
+  party_gstin: string | null;
   number: string | null;
   bill_number: string | null;
   currency: string;
@@ -424,6 +442,7 @@ export interface OrderLinesTable {
 
 export interface DB {
   businesses: BusinessesTable;
+  business_logos: BusinessLogosTable;
   principals: PrincipalsTable;
   memberships: MembershipsTable;
   tokens: TokensTable;

@@ -62,6 +62,16 @@ export const INDIAN_STATE_NAMES: Readonly<Record<string, string>> = {
   'IN-PY': 'Puducherry',
 };
 
+/** GST state codes: the two digits a GSTIN starts with and invoices print beside the state. */
+const GST_STATE_CODES: Readonly<Record<string, string>> = {
+  'IN-JK': '01', 'IN-HP': '02', 'IN-PB': '03', 'IN-CH': '04', 'IN-UT': '05', 'IN-HR': '06', 'IN-DL': '07',
+  'IN-RJ': '08', 'IN-UP': '09', 'IN-BR': '10', 'IN-SK': '11', 'IN-AR': '12', 'IN-NL': '13', 'IN-MN': '14',
+  'IN-MZ': '15', 'IN-TR': '16', 'IN-ML': '17', 'IN-AS': '18', 'IN-WB': '19', 'IN-JH': '20', 'IN-OR': '21',
+  'IN-CT': '22', 'IN-MP': '23', 'IN-GJ': '24', 'IN-DH': '26', 'IN-MH': '27', 'IN-KA': '29', 'IN-GA': '30',
+  'IN-LD': '31', 'IN-KL': '32', 'IN-TN': '33', 'IN-PY': '34', 'IN-AN': '35', 'IN-TG': '36', 'IN-AP': '37',
+  'IN-LA': '38',
+};
+
 /** ISO 3166-2:IN codes of every state and union territory. */
 export const INDIAN_STATES: ReadonlySet<string> = new Set([
   ...Object.keys(INDIAN_STATE_NAMES),
@@ -91,6 +101,18 @@ export function isPlaceOfSupply(code: string): boolean {
 /** One code per state, so that 'IN-TS' and 'IN-TG' (both Telangana) compare equal. */
 export function canonicalState(code: string): string {
   return STATE_ALIASES[code] ?? code;
+}
+
+export function gstStateCode(code: string): string | undefined {
+  return GST_STATE_CODES[canonicalState(code)];
+}
+
+/** "Karnataka (29)" for an Indian state code; other codes as given. */
+export function stateLabel(code: string): string {
+  const canonical = canonicalState(code);
+  const name = INDIAN_STATE_NAMES[canonical];
+  const gst = GST_STATE_CODES[canonical];
+  return name && gst ? `${name} (${gst})` : code;
 }
 
 export function isGstBusiness(business: TaxBusiness): boolean {

@@ -37,7 +37,11 @@ const documentFields = {
   auto_approve: Type.Optional(Type.Boolean()),
 };
 
-export const InvoiceInput = Closed({ customer_id: Id, ...documentFields });
+export const InvoiceInput = Closed({
+  customer_id: Id,
+  ...documentFields,
+  auto_send: Type.Optional(Type.Boolean({ description: "With auto_approve: email the finalized invoice (PDF attached) to the customer's email, in the background." })),
+});
 export const BillInput = Closed({ vendor_id: Id, bill_number: Type.String({ minLength: 1, maxLength: 64 }), ...documentFields });
 
 const Int = Type.Integer();

@@ -37,6 +37,8 @@ describe('loadConfig', () => {
       importChunkInvoices: 1000,
       workers: true,
       jobLeaseSeconds: 30,
+      smtpUrl: undefined,
+      mailFrom: 'Billow <billing@localhost>',
       webhookAllowPrivate: false,
       webhookRetrySchedule: [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
       eventRetentionDays: 30,
@@ -49,6 +51,12 @@ describe('loadConfig', () => {
       webhookRetrySchedule: [0, 1, 60],
       eventRetentionDays: 7,
     });
+  });
+
+  it('takes an smtp:// or smtps:// SMTP_URL and refuses anything else without echoing its password', () => {
+    expect(loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465', MAIL_FROM: 'A <a@example.com>' })).toMatchObject({ smtpUrl: 'smtps://u:p@mail.example:465', mailFrom: 'A <a@example.com>' });
+    expect(() => loadConfig({ SMTP_URL: 'http://u:secret@mail.example' })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ SMTP_URL: 'http://u:secret@mail.example' })).not.toThrow(/secret/);
   });
 
   it('reads the object store and import settings', () => {

@@ -34,7 +34,7 @@ const nasty = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
 );
 
-const FIELDS = ['customer_id', 'date', 'due_date', 'place_of_supply', 'currency', 'description', 'reference', 'auto_approve', 'line_items'];
+const FIELDS = ['customer_id', 'date', 'due_date', 'place_of_supply', 'currency', 'description', 'reference', 'auto_approve', 'auto_send', 'line_items'];
 const LINE_FIELDS = ['item_id', 'name', 'quantity', 'unit_price', 'tax_rate', 'discount_percent', 'discount_amount', 'hsn_code'];
 
 const mutatedInvoice = fc.record({ field: fc.constantFrom(...FIELDS), line: fc.constantFrom(...LINE_FIELDS), onLine: fc.boolean(), value: nasty }).map(({ field, line, onLine, value }) => {
@@ -82,8 +82,15 @@ describe('fuzzed bodies never cause a 5xx', () => {
       ['PATCH', '/api/v1/customers/ct_fuzz'],
       ['PATCH', '/api/v1/items/it_fuzz'],
       ['POST', `/api/v1/invoices/${invoice.id}/payments`],
+      ['POST', `/api/v1/invoices/${invoice.id}/send`],
+      ['POST', '/api/v1/invoices/send'],
+      ['PATCH', `/api/v1/businesses/${tenant.id}`],
     ];
-    const patchable = fc.dictionary(fc.constantFrom('name', 'email', 'currency', 'state', 'gstin', 'payment_terms_days', 'unit_price', 'tax_rate', 'amount', 'paid_on', 'source'), nasty, { maxKeys: 3 });
+    const patchable = fc.dictionary(
+      fc.constantFrom('name', 'email', 'currency', 'state', 'gstin', 'payment_terms_days', 'unit_price', 'tax_rate', 'amount', 'paid_on', 'source', 'to', 'cc', 'subject', 'message', 'invoice_ids', 'legal_name', 'address', 'tax_id', 'locale', 'time_zone', 'invoice_prefix', 'number_reset', 'footer', 'terms'),
+      nasty,
+      { maxKeys: 3 },
+    );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...targets), fc.oneof(nasty, patchable), ([method, url], body) => neverServerError(method, url, body)),
       { numRuns: 250 },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Json, type TestEnv, testApp } from '../helpers/app.ts';
+import { expectDetail } from '../helpers/assertions.ts';
 import { createBusiness, createCustomer, createItem, type Tenant } from '../helpers/factories.ts';
 
 let env: TestEnv;
@@ -42,7 +43,7 @@ describe('hosted invoice page', () => {
     expect(html).toContain(invoice.number);
     expect(html).toContain('Open');
     expect(html).toContain('Widget &lt;b&gt;');
-    expect(html).toContain('INR 1,179.99');
+    expect(html).toContain('₹1,179.99');
     expect(html).toContain('CGST');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).not.toMatch(/<script|<img|<b>/);
@@ -85,5 +86,26 @@ describe('GET /api/v1/invoices/{id}/pdf', () => {
     const other = await createBusiness(env.app);
     const cross = await other.get(`/api/v1/invoices/${invoice.id}/pdf`);
     expect(cross.statusCode).toBe(404);
+  });
+});
+
+describe('web fonts of the hosted page', () => {
+  it('serves the @font-face rules and the WOFF2 slices they name, publicly and long-cached; any other name is 404', async () => {
+    const page = await env.app.inject({ url: pathOf(invoice.hosted_invoice_url) });
+    expect(page.body).toContain('<link rel="stylesheet" href="/assets/fonts.css">');
+    expect(page.headers['content-security-policy']).toContain("font-src 'self'");
+    const css = await env.app.inject({ url: '/assets/fonts.css' });
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(css.headers['cache-control']).toContain('immutable');
+    const url = /url\((\/assets\/fonts\/noto-sans-sc-[0-9]+-400-normal\.woff2)\)/.exec(css.body)?.[1];
+    expect(url).toBeDefined();
+    expect(css.body).toContain('unicode-range:U+');
+    const font = await env.app.inject({ url: url as string });
+    expect(font.statusCode).toBe(200);
+    expect(font.headers['content-type']).toBe('font/woff2');
+    expect(font.rawPayload.subarray(0, 4).toString('latin1')).toBe('wOF2');
+    expectDetail(await env.app.inject({ url: '/assets/fonts/unknown-font.woff2' }), 404);
+    expect((await env.app.inject({ url: '/assets/fonts/..%2Fpackage.json' })).statusCode).toBe(422);
   });
 });

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { ClientId, Closed, CurrencyCode, Gstin, MinorUnits, Nullable, Percent, StateCode, Text, Timestamp } from '../schemas.ts';
 
-const Address = Closed({
+export const Address = Closed({
   line1: Type.Optional(Text(200)),
   line2: Type.Optional(Text(200)),
   city: Type.Optional(Text(100)),

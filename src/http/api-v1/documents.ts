@@ -108,7 +108,7 @@ function registerResource(app: FastifyInstance, r: DocumentResource): void {
     async (request, reply) => {
       const { businessId } = businessOf(request);
       const view = await getDocument(request.server.deps.db, businessId, r.kind, idOf(request), request.server.deps.config.publicUrl);
-      return sendPdf(reply, view, businessId);
+      return sendPdf(reply, view);
     },
   );
   registerTransitions(app, r);

@@ -11,6 +11,7 @@ import { registerFileRoutes } from './files.ts';
 import { registerImportRoutes } from './imports.ts';
 import { registerEventRoutes } from './events.ts';
 import { registerReportRoutes } from './reports.ts';
+import { registerSendRoutes } from './sending.ts';
 import { formatNative } from './format.ts';
 import { registerWebhookRoutes } from './webhooks.ts';
 
@@ -22,6 +23,7 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   // The static /invoices/batch before /invoices/:id…, so the router never reads "batch" as an id.
   registerBatchRoutes(app);
   registerDocumentRoutes(app);
+  registerSendRoutes(app);
   registerChargeRoutes(app);
   registerNoteRoutes(app);
   registerReportRoutes(app);

@@ -1,20 +1,22 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { getBusiness } from '../../modules/businesses/create-business.ts';
+import fs from 'node:fs';
+import { webFontCss, webFontFile } from '../../modules/documents/fonts.ts';
+import { loadDocumentModel } from '../../modules/documents/load.ts';
+import { notFound } from '../../domain/errors.ts';
+import { renderDocumentPdf } from '../../modules/documents/pdf.ts';
 import { findByHostedToken } from '../../modules/invoicing/read.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
-import { Closed } from '../schemas.ts';
-import { renderInvoicePage } from './page.ts';
+import { Closed, errorResponses } from '../schemas.ts';
 import { registerHostedNotes } from './notes.ts';
-import { renderDocumentPdf } from './pdf.ts';
+import { renderDocumentPage } from './page.ts';
 
 const HostedParams = Closed({ businessId: Type.String({ maxLength: 64 }), token: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }) });
 type Params = { businessId: string; token: string };
 
 /** Sends a document's PDF; shared by the authenticated API and the hosted page. */
-export async function sendPdf(reply: FastifyReply, view: DocumentView, businessId: string): Promise<FastifyReply> {
-  const business = await getBusiness(reply.server.deps.db, businessId);
-  const pdf = await renderDocumentPdf(view, business);
+export async function sendPdf(reply: FastifyReply, view: DocumentView): Promise<FastifyReply> {
+  const pdf = await renderDocumentPdf(await loadDocumentModel(reply.server.deps.db, view));
   const name = `${view.number ?? view.id}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
   return reply.type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
 }
@@ -24,20 +26,66 @@ export async function hostedSurface(app: FastifyInstance): Promise<void> {
   const config = { auth: 'none' as const };
   const schema = { tags: ['hosted'], params: HostedParams };
   const find = (params: Params) => findByHostedToken(app.deps.db, params.businessId, params.token, app.deps.config.publicUrl);
-  app.get('/i/:businessId/:token', { config, schema: { ...schema, description: 'Hosted invoice page (HTML).' } }, async (request, reply) => {
-    const params = request.params as Params;
-    const view = await find(params);
-    const business = await getBusiness(app.deps.db, params.businessId);
-    const html = renderInvoicePage(view, business, `/i/${encodeURIComponent(params.businessId)}/${params.token}/pdf`);
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'")
-      .header('referrer-policy', 'no-referrer')
-      .send(html);
-  });
-  app.get('/i/:businessId/:token/pdf', { config, schema: { ...schema, description: 'PDF of a hosted invoice.' } }, async (request, reply) => {
-    const params = request.params as Params;
-    return sendPdf(reply, await find(params), params.businessId);
-  });
+  app.get(
+    '/i/:businessId/:token',
+    { config, schema: { ...schema, summary: 'Hosted invoice page', description: 'The invoice as an HTML page for its customer; the token in the path is the secret.' } },
+    async (request, reply) => {
+      const params = request.params as Params;
+      const model = await loadDocumentModel(app.deps.db, await find(params));
+      const html = renderDocumentPage(model, `/i/${encodeURIComponent(params.businessId)}/${params.token}/pdf`);
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:")
+        .header('referrer-policy', 'no-referrer')
+        .send(html);
+    },
+  );
+  app.get(
+    '/i/:businessId/:token/pdf',
+    { config, schema: { ...schema, summary: 'Hosted invoice PDF', description: 'PDF of a hosted invoice, linked from its page.' } },
+    async (request, reply) => sendPdf(reply, await find(request.params as Params)),
+  );
+  registerFontRoutes(app);
   registerHostedNotes(app);
+}
+
+const FONT_CACHE = 'public, max-age=604800, immutable';
+
+/** The page's web fonts: the Noto slices the PDFs embed, as WOFF2, public and long-cached. */
+function registerFontRoutes(app: FastifyInstance): void {
+  const config = { auth: 'none' as const };
+  app.get(
+    '/assets/fonts.css',
+    {
+      config,
+      schema: {
+        tags: ['hosted'],
+        summary: 'Web fonts of the hosted page',
+        description: '@font-face rules (Noto, by Unicode range) for the hosted invoice page.',
+        produces: ['text/css'],
+        response: { 200: { description: 'A stylesheet.' } },
+      },
+    },
+    async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', FONT_CACHE).send(webFontCss((face) => `/assets/fonts/${face.name}.woff2`)),
+  );
+  app.get(
+    '/assets/fonts/:name',
+    {
+      config,
+      schema: {
+        tags: ['hosted'],
+        summary: 'One web font file',
+        description: 'A WOFF2 slice named by /assets/fonts.css.',
+        params: Closed({ name: Type.String({ pattern: '^[a-z0-9-]{1,80}\\.woff2$' }) }),
+        produces: ['font/woff2'],
+        response: { 200: { description: 'The font file.' }, ...errorResponses(404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params as { name: string };
+      const file = webFontFile(name.replace(/\.woff2$/, ''));
+      if (!file) throw notFound('Font', name);
+      return reply.type('font/woff2').header('cache-control', FONT_CACHE).send(fs.createReadStream(file));
+    },
+  );
 }

@@ -7,8 +7,9 @@ import { type AnyRow, getRecord } from '../../modules/catalog/records.ts';
 import { findNoteByHostedToken } from '../../modules/notes/repository.ts';
 import type { NoteView } from '../../modules/notes/view.ts';
 import { Closed, errorResponses } from '../schemas.ts';
-import { formatMoney } from './format.ts';
-import { escapeHtml } from './page.ts';
+import { currencyExponent } from '../../domain/currency.ts';
+import { minorToMajor } from '../../domain/money.ts';
+import { escapeHtml } from '../../modules/documents/escape.ts';
 
 /**
  * Credit and debit notes as a PDF and a hosted page with what CGST rule 53 asks: the title,
@@ -23,6 +24,16 @@ interface NoteDocument {
   recipient: string[];
   lines: { description: string; rate: string; taxable: string; taxes: string }[];
   totals: [string, string][];
+}
+
+/**
+ * "INR 1,17,999.00": notes still print with pdfkit's built-in font, which has no ₹, until they
+ * move onto the shared document model (src/modules/documents).
+ */
+function formatMoney(amount: number, currency: string): string {
+  const digits = currencyExponent(currency);
+  const format = new Intl.NumberFormat(currency === 'INR' ? 'en-IN' : 'en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${currency} ${format.format(minorToMajor(amount, currency) as unknown as number)}`;
 }
 
 const REASONS: Record<string, string> = {

@@ -11,6 +11,7 @@ export const RESOURCES = [
   'webhooks',
   'imports',
   'reports',
+  'businesses',
 ] as const;
 export const ACTIONS = ['CREATE', 'READ', 'UPDATE', 'DELETE'] as const;
 export type Scope = `${(typeof RESOURCES)[number]}.${(typeof ACTIONS)[number]}`;

@@ -29,13 +29,22 @@ function validate(input: NewBusiness): void {
     if (!input.state) throw required('state');
     if (!isPlaceOfSupply(input.state)) throw invalid(`Unknown Indian state code '${input.state}'.`, 'state');
   }
+  assertNumbering({
+    prefixes: {
+      invoice_prefix: input.invoice_prefix ?? 'INV-',
+      credit_note_prefix: input.credit_note_prefix ?? 'CN-',
+      debit_note_prefix: input.debit_note_prefix ?? 'DN-',
+    },
+    padding: input.number_padding ?? 5,
+    reset: input.number_reset ?? 'never',
+  });
+}
+
+/** The document number formats a business chooses; shared by create and profile updates. */
+export function assertNumbering(numbering: { prefixes: Record<string, string>; padding: number; reset: 'never' | 'fiscal_year' }): void {
   // GST caps invoice (and note) numbers at 16 characters; leave room for the counter (and a fiscal year).
-  const room = 16 - (input.number_padding ?? 5) - (input.number_reset === 'fiscal_year' ? 5 : 0);
-  for (const [field, prefix] of [
-    ['invoice_prefix', input.invoice_prefix ?? 'INV-'],
-    ['credit_note_prefix', input.credit_note_prefix ?? 'CN-'],
-    ['debit_note_prefix', input.debit_note_prefix ?? 'DN-'],
-  ] as const) {
+  const room = 16 - numbering.padding - (numbering.reset === 'fiscal_year' ? 5 : 0);
+  for (const [field, prefix] of Object.entries(numbering.prefixes)) {
     if (!isValidPrefix(prefix)) throw invalid(`${field} may contain only letters, digits, / and -.`, field);
     if (prefix.length > room) throw invalid(`${field} is too long: numbers must fit in 16 characters.`, field);
   }

@@ -9,9 +9,9 @@ export interface Credentials {
 }
 
 const CUSTOMERS = [
-  { id: 'ct_acme', name: 'Acme Industries Pvt Ltd', email: 'accounts@acme.example', state: 'IN-MH', gstin: '27AAACA1234A1Z5', payment_terms_days: 30 },
-  { id: 'ct_beta', name: 'Beta Retail LLP', email: 'billing@beta.example', state: 'IN-KA', gstin: '29AABCB5678B1Z2', payment_terms_days: 15 },
-  { id: 'ct_gamma', name: 'Gamma Exports', email: 'finance@gamma.example', state: 'IN-DL', gstin: null, payment_terms_days: 45 },
+  { id: 'ct_acme', name: 'Acme Industries Pvt Ltd', email: 'accounts@acme.example', state: 'IN-MH', gstin: '27AAACA1234A1Z5', payment_terms_days: 30, address: { line1: 'Plot 7, MIDC Andheri East', city: 'Mumbai', postal_code: '400093', country: 'IN' } },
+  { id: 'ct_beta', name: 'Beta Retail LLP', email: 'billing@beta.example', state: 'IN-KA', gstin: '29AABCB5678B1Z2', payment_terms_days: 15, address: { line1: '4 Residency Road', city: 'Bengaluru', postal_code: '560025', country: 'IN' } },
+  { id: 'ct_gamma', name: 'Gamma Exports', email: 'finance@gamma.example', state: 'IN-DL', gstin: null, payment_terms_days: 45, address: { line1: '21 Nehru Place', city: 'New Delhi', postal_code: '110019', country: 'IN' } },
 ];
 
 const ITEMS = [
@@ -29,7 +29,16 @@ export async function seedDemo(db: Db, clock: () => Date): Promise<Credentials> 
   const now = clock().toISOString();
   const stamp = { business_id: business.id, created_at: now, updated_at: now };
   await db.transaction().execute(async (tx) => {
-    await tx.insertInto('customers').values(CUSTOMERS.map((c) => ({ ...c, ...stamp, currency: 'INR' }))).execute();
+    // A profile, so the demo's invoices print everything rule 46 asks for.
+    await tx
+      .updateTable('businesses')
+      .set({ legal_name: 'Demo Traders Private Limited', address: JSON.stringify({ line1: '12 Marine Drive', city: 'Mumbai', postal_code: '400021', country: 'IN' }), terms: 'Payment within the due date, by bank transfer.' })
+      .where('id', '=', business.id)
+      .execute();
+    await tx
+      .insertInto('customers')
+      .values(CUSTOMERS.map(({ address, ...c }) => ({ ...c, ...stamp, currency: 'INR', billing_address: JSON.stringify(address) })))
+      .execute();
     await tx.insertInto('items').values(ITEMS.map((i) => ({ ...i, ...stamp, currency: 'INR' }))).execute();
   });
   return { business_id: business.id, token };

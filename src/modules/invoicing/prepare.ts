@@ -53,6 +53,8 @@ export interface PreparedDocument {
   lines: InvoiceLineRow[];
   totals: InvoiceTotals;
   approve: boolean;
+  /** Email the invoice once it is finalized (auto_send). */
+  send: boolean;
 }
 
 const PARTY = { invoice: { field: 'customer_id', noun: 'Customer' }, bill: { field: 'vendor_id', noun: 'Vendor' } } as const;
@@ -174,12 +176,20 @@ function datesOf(input: DocumentInput, party: AnyRow, clock: () => Date): { date
   return { date, dueDate };
 }
 
+/** auto_send emails a finalized invoice to its customer: it needs both. */
+function assertSendable(input: DocumentInput, party: AnyRow): void {
+  if (input.auto_send !== true) return;
+  if (input.auto_approve !== true) throw invalid('auto_send sends the invoice once it is finalized: set auto_approve too.', 'auto_send');
+  if (!party.email) throw invalid('auto_send needs the customer to have an email address.', 'auto_send');
+}
+
 /** Validates, auto-fills from items and prices one document. Pure: throws DomainError naming the field. */
 export function prepareDocument(input: DocumentInput, refs: References, options: PrepareOptions): PreparedDocument {
   const { kind, now } = options;
   const business = refs.business;
   const party = resolveParty(input, refs, kind);
   if (kind === 'bill' && !input.bill_number) throw required('bill_number');
+  assertSendable(input, party);
   if (input.line_items.length === 0) throw invalid('At least one line item is required.', 'line_items');
   if (input.line_items.length > options.maxLineItems) {
     throw new DomainError('validation.too_large', `At most ${options.maxLineItems} line items per ${kind}.`, 'line_items');
@@ -204,6 +214,9 @@ export function prepareDocument(input: DocumentInput, refs: References, options:
       vendor_id: kind === 'bill' ? party.id : null,
       party_name: party.name as string,
       party_email: (party.email as string | null) ?? null,
+      party_address: party.billing_address ?? null,
+      party_state: (party.state as string | null) ?? null,
+      party_gstin: (party.gstin as string | null) ?? null,
       bill_number: kind === 'bill' ? (input.bill_number ?? null) : null,
       currency,
       date,
@@ -229,5 +242,6 @@ export function prepareDocument(input: DocumentInput, refs: References, options:
     lines: filled.map((f, i) => lineRow(business.id, id, i, f, priced.lines[i] as PricedLine)),
     totals: t,
     approve: input.auto_approve === true,
+    send: input.auto_send === true,
   };
 }

@@ -30,6 +30,8 @@ export interface DocumentInput {
   reference?: string | undefined;
   line_items: LineItemInput[];
   auto_approve?: boolean | undefined;
+  /** Invoices only: email it to the customer once finalized. */
+  auto_send?: boolean | undefined;
 }
 
 /** Where a document came from (set by the surface that creates it). */

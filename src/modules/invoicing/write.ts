@@ -1,6 +1,8 @@
 import { uuidv7 } from 'uuidv7';
 import type { Business, InvoiceRow } from '../../db/schema.ts';
 import { INVOICE_COLUMNS, LINE_COLUMNS } from '../../db/columns.ts';
+import { enqueueJobs } from '../../jobs/queue.ts';
+import { autoSendJob } from '../delivery/send-invoices.ts';
 import { insertRows } from '../../db/insert-rows.ts';
 import { statusAfterApproval } from '../../domain/invoice-state.ts';
 import { billApprovedLines, invoiceFinalizedLines } from '../../domain/ledger.ts';
@@ -102,6 +104,12 @@ export async function writeDocuments(
   });
   const creditEvents = [...applied.values()].map((a) => a.event);
   await emitEvents(tx, business.id, now, [...views.flatMap((view) => creationEvents(view)), ...creditEvents, ...trailing]);
+  // auto_send: the mail jobs commit with the invoices they send.
+  await enqueueJobs(
+    tx,
+    docs.flatMap((d) => (d.send ? [autoSendJob(business.id, d.invoice.id, d.invoice.party_email as string)] : [])),
+    new Date(now),
+  );
   return views;
 }
 

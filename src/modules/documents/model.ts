@@ -1,0 +1,272 @@
+import type { Business } from '../../db/schema.ts';
+import { isGstBusiness, stateLabel } from '../../domain/tax.ts';
+import type { DocumentView } from '../invoicing/view.ts';
+import type { PostalAddress } from '../businesses/update-business.ts';
+import type { Logo } from '../businesses/logo.ts';
+import { amountInWords, defaultLocale, formatDate, formatMoney, formatNumber, formatPercent } from './format.ts';
+
+/**
+ * One layout of a tax document, computed once from the invoice view and rendered twice
+ * (hosted HTML page and PDF). Every string here is final display text; renderers only
+ * place and escape it. Credit and debit notes use the same model through `DocumentOptions`.
+ */
+export type DocumentKind = 'invoice' | 'bill' | 'credit_note' | 'debit_note';
+
+export interface PartyBlock {
+  heading: string;
+  name: string;
+  /** Address lines, then state, tax id and email, each a line of its own. */
+  lines: string[];
+}
+
+export interface Column {
+  label: string;
+  align: 'left' | 'right';
+  /** Share of the table width. */
+  width: number;
+}
+
+export interface Table {
+  columns: Column[];
+  rows: string[][];
+  /** Bold last row (totals), if any. */
+  footer: string[] | null;
+}
+
+export interface DocumentModel {
+  kind: DocumentKind;
+  title: string;
+  copyLabel: string | null;
+  status: string;
+  /** Large mark across the page for states a reader must not miss. */
+  mark: 'DRAFT' | 'PAID' | 'VOID' | null;
+  number: string;
+  facts: [label: string, value: string][];
+  seller: PartyBlock;
+  buyer: PartyBlock;
+  logo: Logo | null;
+  lines: Table;
+  /** GST: HSN/SAC summary; elsewhere tax by rate (EU VAT art. 226 (10)). */
+  summaryTitle: string;
+  summary: Table;
+  totals: { label: string; value: string; strong: boolean }[];
+  amountInWords: string;
+  notes: { label: string; text: string }[];
+  signatory: string | null;
+  footer: string | null;
+  locale: string;
+}
+
+/** What the printed party data comes from: the customer's or vendor's current record. */
+export interface PartyDetails {
+  name: string;
+  email: string | null;
+  address: PostalAddress | null;
+  state: string | null;
+  gstin: string | null;
+}
+
+/** For documents that refer to another (credit and debit notes). */
+export interface DocumentOptions {
+  kind?: DocumentKind;
+  title?: string;
+  against?: { number: string; date: string };
+  reason?: string;
+}
+
+export interface DocumentSource {
+  view: DocumentView;
+  business: Business;
+  party: PartyDetails;
+  logo: Logo | null;
+}
+
+const TITLES: Record<DocumentKind, string> = { invoice: 'Invoice', bill: 'Bill', credit_note: 'Credit note', debit_note: 'Debit note' };
+
+function addressLines(address: PostalAddress | null): string[] {
+  if (!address) return [];
+  const cityLine = [address.city, address.state, address.postal_code].filter(Boolean).join(', ');
+  return [address.line1, address.line2, cityLine, address.country].filter((line): line is string => Boolean(line));
+}
+
+function partyBlock(heading: string, party: PartyDetails, gst: boolean, taxIdLabel = 'Tax ID'): PartyBlock {
+  const lines = addressLines(party.address);
+  if (party.state && gst) lines.push(`State: ${stateLabel(party.state)}`);
+  if (party.gstin) lines.push(`${gst ? 'GSTIN' : taxIdLabel}: ${party.gstin}`);
+  else if (gst) lines.push('GSTIN: Unregistered');
+  if (party.email) lines.push(party.email);
+  return { heading, name: party.name, lines };
+}
+
+function businessParty(business: Business): PartyDetails {
+  const gst = isGstBusiness(business);
+  return {
+    name: business.legal_name ?? business.name,
+    email: null,
+    address: (business.address as PostalAddress | null) ?? null,
+    state: business.state,
+    gstin: gst ? business.gstin : business.tax_id,
+  };
+}
+
+function markOf(status: string): DocumentModel['mark'] {
+  if (status === 'draft') return 'DRAFT';
+  if (status === 'void') return 'VOID';
+  return status === 'manual_paid' || status === 'stripe_paid' ? 'PAID' : null;
+}
+
+const STATUS_LABEL: Record<string, string> = {
+  draft: 'Draft',
+  open: 'Open',
+  partially_paid: 'Partially paid',
+  manual_paid: 'Paid',
+  stripe_paid: 'Paid',
+  void: 'Void',
+};
+
+type Line = DocumentView['line_items'][number];
+type Money = (amount: number) => string;
+
+function lineTable(view: DocumentView, money: Money, locale: string): Table {
+  const discount = view.discount_total > 0;
+  const taxColumns: Column[] =
+    view.tax_regime === 'intra'
+      ? [{ label: 'CGST', align: 'right', width: 9 }, { label: 'SGST', align: 'right', width: 9 }]
+      : [{ label: view.tax_regime === 'inter' ? 'IGST' : 'Tax', align: 'right', width: 11 }];
+  const columns: Column[] = [
+    { label: '#', align: 'right', width: 3.5 },
+    { label: 'Item', align: 'left', width: 24 },
+    ...(view.tax_regime === 'simple' ? [] : [{ label: 'HSN/SAC', align: 'left' as const, width: 8 }]),
+    { label: 'Qty', align: 'right', width: 6 },
+    { label: 'Rate', align: 'right', width: 10 },
+    ...(discount ? [{ label: 'Discount', align: 'right' as const, width: 9 }] : []),
+    { label: 'Taxable value', align: 'right', width: 11 },
+    ...taxColumns,
+    { label: 'Total', align: 'right', width: 11 },
+  ];
+  const taxCells = (l: Line) =>
+    view.tax_regime === 'intra'
+      ? [`${money(l.cgst)}\n@${formatPercent(l.tax_rate / 2, locale)}`, `${money(l.sgst)}\n@${formatPercent(l.tax_rate / 2, locale)}`]
+      : [`${money(view.tax_regime === 'inter' ? l.igst : l.tax)}\n@${formatPercent(l.tax_rate, locale)}`];
+  const rows = view.line_items.map((l, i) => [
+    String(i + 1),
+    l.description ? `${l.name}\n${l.description}` : l.name,
+    ...(view.tax_regime === 'simple' ? [] : [l.hsn_code ?? '']),
+    formatNumber(l.quantity, locale),
+    money(l.unit_price),
+    ...(discount ? [money(l.discount)] : []),
+    money(l.taxable_amount),
+    ...taxCells(l),
+    money(l.total),
+  ]);
+  return { columns, rows, footer: null };
+}
+
+/** Σ taxable and tax per HSN/SAC code and rate (GST) or per rate (VAT). */
+function summaryTable(view: DocumentView, money: Money, locale: string): Table {
+  const gst = view.tax_regime !== 'simple';
+  const groups = new Map<string, { hsn: string; rate: number; taxable: number; cgst: number; sgst: number; igst: number; tax: number }>();
+  for (const l of view.line_items) {
+    const hsn = gst ? (l.hsn_code ?? '—') : '';
+    const key = `${hsn}|${l.tax_rate}`;
+    const g = groups.get(key) ?? { hsn, rate: l.tax_rate, taxable: 0, cgst: 0, sgst: 0, igst: 0, tax: 0 };
+    g.taxable += l.taxable_amount;
+    g.cgst += l.cgst;
+    g.sgst += l.sgst;
+    g.igst += l.igst;
+    g.tax += l.tax;
+    groups.set(key, g);
+  }
+  const taxLabels = view.tax_regime === 'intra' ? ['CGST', 'SGST'] : [view.tax_regime === 'inter' ? 'IGST' : 'Tax'];
+  const columns: Column[] = [
+    ...(gst ? [{ label: 'HSN/SAC', align: 'left' as const, width: 14 }] : []),
+    { label: 'Rate', align: 'right', width: 8 },
+    { label: 'Taxable value', align: 'right', width: 16 },
+    ...taxLabels.map((label) => ({ label, align: 'right' as const, width: 14 })),
+    { label: 'Total tax', align: 'right', width: 14 },
+  ];
+  const taxOf = (g: { cgst: number; sgst: number; igst: number; tax: number }) =>
+    view.tax_regime === 'intra' ? [g.cgst, g.sgst] : [view.tax_regime === 'inter' ? g.igst : g.tax];
+  const rows = [...groups.values()].map((g) => [
+    ...(gst ? [g.hsn] : []),
+    formatPercent(g.rate, locale),
+    money(g.taxable),
+    ...taxOf(g).map(money),
+    money(g.cgst + g.sgst + g.igst + g.tax),
+  ]);
+  const footer = [...(gst ? ['Total'] : []), gst ? '' : 'Total', money(view.subtotal), ...taxOf(view).map(money), money(view.tax_total)];
+  return { columns, rows, footer };
+}
+
+function totals(view: DocumentView, money: Money): DocumentModel['totals'] {
+  const rows: DocumentModel['totals'] = [];
+  const add = (label: string, amount: number, strong = false) => rows.push({ label, value: money(amount), strong });
+  if (view.discount_total > 0) add('Discount', view.discount_total);
+  add('Taxable value', view.subtotal);
+  if (view.tax_regime === 'intra') {
+    add('CGST', view.cgst);
+    add('SGST', view.sgst);
+  } else add(view.tax_regime === 'inter' ? 'IGST' : 'Tax', view.tax_regime === 'inter' ? view.igst : view.tax);
+  add('Total', view.total, true);
+  if (view.total_paid > 0) {
+    add('Paid', view.total_paid);
+    add('Balance due', view.balance_due, true);
+  }
+  return rows;
+}
+
+function facts(view: DocumentView, kind: DocumentKind, number: string, locale: string, options: DocumentOptions): DocumentModel['facts'] {
+  const rows: DocumentModel['facts'] = [
+    [`${TITLES[kind]} no.`, number],
+    [`${TITLES[kind]} date`, formatDate(view.date, locale)],
+  ];
+  if (kind === 'invoice' || kind === 'bill') rows.push(['Due date', formatDate(view.due_date, locale)]);
+  if (options.against) rows.push(['Against invoice', `${options.against.number} of ${formatDate(options.against.date, locale)}`]);
+  if (view.place_of_supply) rows.push(['Place of supply', stateLabel(view.place_of_supply)]);
+  if (view.tax_regime !== 'simple') rows.push(['Reverse charge', 'No']);
+  if (view.reference) rows.push(['Reference', view.reference]);
+  return rows;
+}
+
+function documentNumber(view: DocumentView): string {
+  if (view.object === 'bill') return String(view.bill_number ?? view.id);
+  return view.number ?? 'Draft';
+}
+
+/** The whole printed document of an invoice or bill: a pure function of its data. */
+export function buildDocumentModel(source: DocumentSource, options: DocumentOptions = {}): DocumentModel {
+  const { view, business, party } = source;
+  const kind = options.kind ?? (view.object === 'bill' ? 'bill' : 'invoice');
+  const locale = business.locale ?? defaultLocale(business.country);
+  const money: Money = (amount) => formatMoney(amount, view.currency, locale);
+  const gst = isGstBusiness(business);
+  const self = partyBlock(kind === 'bill' ? 'Bill to' : 'Supplier', businessParty(business), gst, 'VAT ID');
+  const other = partyBlock(kind === 'bill' ? 'Supplier' : 'Recipient', party, gst, 'VAT ID');
+  const title = options.title ?? (gst && kind === 'invoice' ? 'Tax invoice' : TITLES[kind]);
+  const number = documentNumber(view);
+  const notes: DocumentModel['notes'] = [];
+  if (options.reason) notes.push({ label: 'Reason', text: options.reason });
+  if (view.description) notes.push({ label: 'Notes', text: view.description });
+  if (business.terms && kind !== 'bill') notes.push({ label: 'Terms', text: business.terms });
+  return {
+    kind,
+    title: title.toUpperCase(),
+    copyLabel: gst && kind !== 'bill' ? 'Original for recipient' : null,
+    status: STATUS_LABEL[view.status] ?? view.status,
+    mark: markOf(view.status),
+    number,
+    facts: facts(view, kind, number, locale, options),
+    seller: kind === 'bill' ? other : self,
+    buyer: kind === 'bill' ? self : other,
+    logo: kind === 'bill' ? null : source.logo,
+    lines: lineTable(view, money, locale),
+    summaryTitle: gst ? 'HSN/SAC summary' : 'Tax by rate',
+    summary: summaryTable(view, money, locale),
+    totals: totals(view, money),
+    amountInWords: `Amount in words: ${amountInWords(view.total, view.currency)}`,
+    notes,
+    signatory: kind === 'bill' ? null : `For ${business.legal_name ?? business.name}\n\n\nAuthorised signatory`,
+    footer: kind === 'bill' ? null : business.footer,
+    locale,
+  };
+}
