@@ -9,6 +9,7 @@ import { apiV1 } from './http/api-v1/index.ts';
 import { formatNative } from './http/api-v1/format.ts';
 import { bulkSurface } from './http/bulk/index.ts';
 import { hostedSurface } from './http/hosted/index.ts';
+import { ordersSurface } from './http/orders/index.ts';
 import { presentedToken, registerAuth } from './http/auth.ts';
 import { installErrorFormat } from './http/errors.ts';
 import { registerJsonBody } from './http/json-body.ts';
@@ -16,12 +17,15 @@ import { RequestError } from './http/problem.ts';
 import type { Deps } from './http/respond.ts';
 import { validatorCompiler } from './http/validation.ts';
 import type { Db } from './modules/context.ts';
+import { type ObjectStore, openObjectStore } from './storage/index.ts';
 
 export interface AppDeps {
   db: Db;
   config: Config;
   clock?: () => Date;
   logger?: FastifyServerOptions['logger'];
+  /** Defaults to the store the configuration names. */
+  store?: ObjectStore;
 }
 
 async function registerDocs(app: FastifyInstance): Promise<void> {
@@ -74,7 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   registerJsonBody(app);
-  const fastifyDeps: Deps = { db: deps.db, clock: deps.clock ?? (() => new Date()), config };
+  const fastifyDeps: Deps = { db: deps.db, clock: deps.clock ?? (() => new Date()), config, store: deps.store ?? (await openObjectStore(config)) };
   app.decorate('deps', fastifyDeps);
   installErrorFormat(app, formatNative);
   app.setNotFoundHandler((request) => {
@@ -87,5 +91,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(apiV1, { prefix: '/api/v1' });
   await app.register(bulkSurface);
   await app.register(hostedSurface);
+  await app.register(ordersSurface);
   return app;
 }

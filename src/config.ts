@@ -10,13 +10,25 @@ export interface Config {
   adminToken: string | undefined;
   publicUrl: string;
   bulkMaxItems: number;
+  /** Most invoices in one POST /api/v1/invoices/batch (seeds/004). */
+  batchMaxItems: number;
   maxLineItems: number;
+  /** Most order ids one POST /invoices/bulk may name (seeds/003). */
+  bulkMaxOrderIds: number;
   bodyLimitBytes: number;
   /** Requests per minute per token; 0 disables the limiter. */
   rateLimitPerMinute: number;
   idempotencyTtlSeconds: number;
   logLevel: string;
   seedDemo: boolean;
+  /** Where uploaded files live: a local folder (default `dataDir/objects`) or an S3 bucket. */
+  objectStore: { kind: 'local'; dir?: string | undefined } | { kind: 's3'; bucket: string };
+  s3: { endpoint: string | undefined; region: string; forcePathStyle: boolean };
+  fileMaxBytes: number;
+  /** CSV imports with more data rows than this run in the background. */
+  csvSyncMaxRows: number;
+  /** Invoices written per transaction (with their checkpoint) by a background import. */
+  importChunkInvoices: number;
   /** Run the background workers inside the server process (`billow worker` runs them alone). */
   workers: boolean;
   /** How long a claimed job stays with its worker without a heartbeat (a killed worker's jobs return after it). */
@@ -72,6 +84,14 @@ function adminToken(env: Env): string | undefined {
   return raw;
 }
 
+function objectStore(env: Env): Config['objectStore'] {
+  const raw = env.OBJECT_STORE;
+  if (raw === undefined || raw === '') return { kind: 'local' };
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/.exec(raw);
+  if (!match?.[1]) throw new ConfigError(`OBJECT_STORE must be unset (local folder) or 's3://bucket', got '${raw}'.`);
+  return { kind: 's3', bucket: match[1] };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = int(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '0.0.0.0';
@@ -83,12 +103,19 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken: adminToken(env),
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
     bulkMaxItems: int(env, 'BULK_MAX_ITEMS', 50, 1, 10_000),
+    batchMaxItems: int(env, 'BATCH_MAX_ITEMS', 100, 1, 10_000),
     maxLineItems: int(env, 'MAX_LINE_ITEMS', 500, 1, 10_000),
+    bulkMaxOrderIds: int(env, 'BULK_MAX_ORDER_IDS', 100, 1, 10_000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     idempotencyTtlSeconds: int(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
     logLevel: env.LOG_LEVEL || 'info',
     seedDemo: bool(env, 'BILLOW_SEED_DEMO', true),
+    objectStore: objectStore(env),
+    s3: { endpoint: env.S3_ENDPOINT || undefined, region: env.S3_REGION || env.AWS_REGION || 'us-east-1', forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false) },
+    fileMaxBytes: int(env, 'FILE_MAX_BYTES', 100 * 1024 * 1024, 1, 64 * 1024 * 1024 * 1024),
+    csvSyncMaxRows: int(env, 'CSV_SYNC_MAX_ROWS', 5000, 1, 1_000_000),
+    importChunkInvoices: int(env, 'IMPORT_CHUNK_INVOICES', 1000, 1, 100_000),
     workers: bool(env, 'WORKERS', true),
     jobLeaseSeconds: int(env, 'JOB_LEASE_SECONDS', 30, 1, 3600),
     webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),

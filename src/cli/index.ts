@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
 import { registerBusinesses } from './commands/businesses.ts';
+import { registerImport } from './commands/import.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTokens } from './commands/tokens.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerBusinesses(program);
   registerTokens(program);
+  registerImport(program);
   registerWorker(program);
   registerWebhooks(program);
   return program;

@@ -22,12 +22,19 @@ describe('loadConfig', () => {
       adminToken: undefined,
       publicUrl: 'http://localhost:3000',
       bulkMaxItems: 50,
+      batchMaxItems: 100,
       maxLineItems: 500,
+      bulkMaxOrderIds: 100,
       bodyLimitBytes: 2 * 1024 * 1024,
       rateLimitPerMinute: 6000,
       idempotencyTtlSeconds: 24 * 3600,
       logLevel: 'info',
       seedDemo: true,
+      objectStore: { kind: 'local' },
+      s3: { endpoint: undefined, region: 'us-east-1', forcePathStyle: false },
+      fileMaxBytes: 100 * 1024 * 1024,
+      csvSyncMaxRows: 5000,
+      importChunkInvoices: 1000,
       workers: true,
       jobLeaseSeconds: 30,
       webhookAllowPrivate: false,
@@ -42,6 +49,17 @@ describe('loadConfig', () => {
       webhookRetrySchedule: [0, 1, 60],
       eventRetentionDays: 7,
     });
+  });
+
+  it('reads the object store and import settings', () => {
+    expect(loadConfig({ OBJECT_STORE: 's3://billow-files', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_REGION: 'eu-west-1', S3_FORCE_PATH_STYLE: 'true', FILE_MAX_BYTES: '1024', CSV_SYNC_MAX_ROWS: '10' })).toMatchObject({
+      objectStore: { kind: 's3', bucket: 'billow-files' },
+      s3: { endpoint: 'http://127.0.0.1:9000', region: 'eu-west-1', forcePathStyle: true },
+      fileMaxBytes: 1024,
+      csvSyncMaxRows: 10,
+    });
+    expect(configError({ OBJECT_STORE: 'ftp://x' }).message).toContain('OBJECT_STORE');
+    expect(configError({ FILE_MAX_BYTES: '0' }).message).toContain('FILE_MAX_BYTES');
   });
 
   it('treats empty strings as unset', () => {
@@ -62,6 +80,7 @@ describe('loadConfig', () => {
       BILLOW_ADMIN_TOKEN: 'a'.repeat(16),
       PUBLIC_URL: 'https://billow.example.com///',
       BULK_MAX_ITEMS: '100',
+      BULK_MAX_ORDER_IDS: '250',
       RATE_LIMIT_PER_MINUTE: '0',
       BILLOW_SEED_DEMO: 'no',
     });
@@ -73,6 +92,7 @@ describe('loadConfig', () => {
       adminToken: 'a'.repeat(16),
       publicUrl: 'https://billow.example.com',
       bulkMaxItems: 100,
+      bulkMaxOrderIds: 250,
       rateLimitPerMinute: 0,
       seedDemo: false,
     });
@@ -106,7 +126,10 @@ describe('loadConfig', () => {
   it.each([
     ['BULK_MAX_ITEMS', '0'],
     ['BULK_MAX_ITEMS', 'many'],
+    ['BATCH_MAX_ITEMS', '0'],
+    ['BATCH_MAX_ITEMS', '10001'],
     ['MAX_LINE_ITEMS', '10001'],
+    ['BULK_MAX_ORDER_IDS', '0'],
     ['BODY_LIMIT_BYTES', '10'],
     ['RATE_LIMIT_PER_MINUTE', '-5'],
     ['IDEMPOTENCY_TTL_SECONDS', '0'],

@@ -89,6 +89,98 @@ describe('fuzzed bodies never cause a 5xx', () => {
       { numRuns: 250 },
     );
   });
+  it('POST /api/v1/invoices/batch with whole random bodies and one field of a valid body replaced', async () => {
+    const validBatch = (): Json => ({
+      items: [{ customer_id: 'ct_fuzz', due_date: '2099-01-31', line_items: [{ description: 'Fee', quantity: '1.5', unit_price: 1000, item_id: 'it_fuzz', tax_rate: 18 }] }],
+      include_delayed_charges: true,
+    });
+    const mutatedBatch = fc
+      .record({
+        level: fc.constantFrom('body', 'item', 'line'),
+        field: fc.constantFrom('items', 'include_delayed_charges', 'finalize', 'customer_id', 'due_date', 'description', 'line_items', 'quantity', 'unit_price', 'item_id', 'tax_rate'),
+        value: nasty,
+      })
+      .map(({ level, field, value }) => {
+        const body = validBatch();
+        const target = level === 'body' ? body : level === 'item' ? body.items[0] : body.items[0].line_items[0];
+        target[field] = value;
+        return body;
+      });
+    await fc.assert(fc.asyncProperty(fc.oneof(nasty, mutatedBatch), (body) => neverServerError('POST', '/api/v1/invoices/batch', body)), { numRuns: 200 });
+  });
+
+  it('delayed-charge writes with random bodies', async () => {
+    const charge = (await tenant.post('/api/v1/delayed-charges', { customer_id: 'ct_fuzz', description: 'Fuzz', amount: 100 })).json();
+    const fields = fc.dictionary(fc.constantFrom('customer_id', 'item_id', 'description', 'quantity', 'unit_price', 'amount', 'currency', 'tax_rate'), nasty, { maxKeys: 4 });
+    const targets: ['POST' | 'PATCH', string][] = [
+      ['POST', '/api/v1/delayed-charges'],
+      ['PATCH', `/api/v1/delayed-charges/${charge.id}`],
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...targets), fc.oneof(nasty, fields, fields.map((f) => ({ customer_id: 'ct_fuzz', ...f }))), ([method, url], body) =>
+        neverServerError(method, url, body),
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('POST /api/v1/orders and POST /bulk/orders with mutated orders', async () => {
+    const validOrder = () => ({ customer_id: 'ct_fuzz', currency: 'INR', place_of_supply: 'IN-MH', meta: { channel: 'web' }, line_items: [{ id: 'l1', item_id: 'it_fuzz', quantity: 2 }] });
+    const mutatedOrder = fc
+      .record({ field: fc.constantFrom('id', 'customer_id', 'currency', 'place_of_supply', 'meta', 'line_items'), line: fc.constantFrom('id', ...LINE_FIELDS), onLine: fc.boolean(), value: nasty })
+      .map(({ field, line, onLine, value }) => {
+        const body: Json = validOrder();
+        if (onLine) body.line_items[0][line] = value;
+        else body[field] = value;
+        return body;
+      });
+    await fc.assert(fc.asyncProperty(fc.oneof(mutatedOrder, nasty), (body) => neverServerError('POST', '/api/v1/orders', body)), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(mutatedOrder, nasty), { minLength: 1, maxLength: 5 }), async (orders) => {
+        const response = await tenant.post('/bulk/orders', { orders });
+        expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
+        expect(response.json().results).toHaveLength(orders.length);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('credit notes, debit notes and /bulk/credit-notes with mutated bodies', async () => {
+    const invoice = (await tenant.post('/api/v1/invoices', { ...validInvoice(), auto_approve: true })).json();
+    const lineId = invoice.line_items[0].id as string;
+    const validNote = () => ({ reason: 'other', date: '2026-06-01', lines: [{ line_id: lineId, quantity: '0.01' }, { description: 'x', amount: 1, tax_rate: 5 }] });
+    const fields = ['reason', 'date', 'memo', 'lines', 'refund_amount', 'credit_amount', 'out_of_band_amount', 'invoice_id'];
+    const lineFields = ['line_id', 'quantity', 'amount', 'description', 'tax_rate'];
+    const mutatedNote = fc.record({ field: fc.constantFrom(...fields), line: fc.constantFrom(...lineFields), onLine: fc.boolean(), value: nasty }).map(({ field, line, onLine, value }) => {
+      const body: Json = validNote();
+      if (onLine) body.lines[0][line] = value;
+      else body[field] = value;
+      return body;
+    });
+    const urls = [`/api/v1/invoices/${invoice.id}/credit-notes`, `/api/v1/invoices/${invoice.id}/debit-notes`];
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...urls), fc.oneof(mutatedNote, nasty), (url, body) => neverServerError('POST', url, body)), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(mutatedNote.map((b) => ({ invoice_id: invoice.id, ...b })), nasty), { minLength: 1, maxLength: 4 }), async (items) => {
+        const response = await tenant.post('/bulk/credit-notes', { credit_notes: items });
+        expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
+        expect(response.json().results).toHaveLength(items.length);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('POST /invoices/bulk with random bodies and random orderIds: 4xx in the seeds/003 envelope', async () => {
+    await tenant.post('/api/v1/orders', { id: 'ord_fuzz', customer_id: 'ct_fuzz', currency: 'INR', place_of_supply: 'IN-MH', line_items: [{ item_id: 'it_fuzz', quantity: 1 }] });
+    const body = fc.oneof(nasty, fc.record({ orderIds: fc.oneof(nasty, fc.array(fc.oneof(nasty, fc.constant('ord_fuzz')), { maxLength: 5 })) }), fc.record({ orderIds: fc.constant(['ord_fuzz']), finalize: nasty }));
+    await fc.assert(
+      fc.asyncProperty(body, async (payload) => {
+        const response = await tenant.post('/invoices/bulk', payload);
+        expect(response.statusCode, `${JSON.stringify(payload)?.slice(0, 300)} → ${response.body.slice(0, 300)}`).toBeLessThan(500);
+        expect(Object.keys(response.json()).sort()).toEqual(response.statusCode === 201 ? ['count', 'data', 'message', 'success'] : ['message', 'success']);
+      }),
+      { numRuns: 200 },
+    );
+  });
 
   it('webhook endpoint writes with random bodies', async () => {
     // Its own business, which emits no events: fuzzed endpoints never get anything to deliver.
@@ -107,5 +199,12 @@ describe('fuzzed bodies never cause a 5xx', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('POST /api/v1/invoices/bulk (CSV import) and import cancel with random bodies and keys', async () => {
+    const key = fc.oneof(nasty, fc.constantFrom(`${tenant.id}/x.csv`, `${tenant.id}/../x`, '/etc/passwd', `${tenant.id}/\u0000`, `${tenant.id}/a/./b`));
+    const bulkBody = fc.oneof(nasty, fc.record({ s3_key: key, finalize: nasty, skip_invalid: nasty }, { requiredKeys: ['s3_key'] }));
+    await fc.assert(fc.asyncProperty(bulkBody, (body) => neverServerError('POST', '/api/v1/invoices/bulk', body)), { numRuns: 150 });
+    await fc.assert(fc.asyncProperty(nasty, (body) => neverServerError('POST', '/api/v1/imports/01a0aaaa-0000-7000-8000-000000000000/cancel', body)), { numRuns: 40 });
   });
 });

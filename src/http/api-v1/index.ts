@@ -1,8 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { installErrorFormat } from '../errors.ts';
+import { registerBatchRoutes } from './batch.ts';
 import { registerBusinessRoutes } from './businesses.ts';
 import { registerCatalogRoutes } from './catalog.ts';
+import { registerChargeRoutes } from './charges.ts';
 import { registerDocumentRoutes } from './documents.ts';
+import { registerOrderRoutes } from './orders.ts';
+import { registerNoteRoutes } from './notes.ts';
+import { registerFileRoutes } from './files.ts';
+import { registerImportRoutes } from './imports.ts';
 import { registerEventRoutes } from './events.ts';
 import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
@@ -13,8 +19,15 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   installErrorFormat(app, formatNative);
   registerBusinessRoutes(app);
   registerCatalogRoutes(app);
+  // The static /invoices/batch before /invoices/:id…, so the router never reads "batch" as an id.
+  registerBatchRoutes(app);
   registerDocumentRoutes(app);
+  registerChargeRoutes(app);
+  registerNoteRoutes(app);
   registerReportRoutes(app);
+  registerOrderRoutes(app);
+  await registerFileRoutes(app);
+  registerImportRoutes(app);
   registerWebhookRoutes(app);
   registerEventRoutes(app);
 }

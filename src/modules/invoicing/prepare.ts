@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { Business, InvoiceKind, InvoiceLineRow, InvoiceRow } from '../../db/schema.ts';
-import { isCurrency } from '../../domain/currency.ts';
+import { isCurrency, toMinorUnits } from '../../domain/currency.ts';
 import { addDays, parseDate, todayIn } from '../../domain/dates.ts';
 import { formatScaled, parseScaled, toSafeNumber } from '../../domain/decimal.ts';
 import { DomainError, invalid, notFound, required } from '../../domain/errors.ts';
@@ -23,6 +23,11 @@ export interface PrepareOptions {
   now: string;
   clock: () => Date;
   origin?: DocumentOrigin | undefined;
+  /**
+   * Dialects without a place_of_supply field (seeds/004): a GST invoice takes the
+   * customer's state instead.
+   */
+  placeFromCustomer?: boolean | undefined;
 }
 
 /** Columns set when a document is written or changes state, not when it is prepared. */
@@ -32,6 +37,9 @@ type LaterColumns =
   | 'entity_id'
   | 'finalized_at'
   | 'total_paid'
+  | 'amount_credited'
+  | 'credit_pre_payment'
+  | 'amount_debited'
   | 'delivered'
   | 'delivered_on'
   | 'paid_on'
@@ -64,8 +72,22 @@ function resolveCurrency(input: DocumentInput, party: AnyRow, business: Business
   return currency;
 }
 
-function resolvePlaceOfSupply(input: DocumentInput, party: AnyRow, business: Business, kind: InvoiceKind): string | null {
+/** The customer's state as the place of supply; a missing or non-Indian state names the customer. */
+function customerPlace(party: AnyRow): string {
+  const state = party.state as string | null;
+  if (!state) {
+    throw new DomainError('validation.required', `Customer '${party.id}' has no state; a GST invoice takes its place of supply from it.`, 'customer_id');
+  }
+  if (!isPlaceOfSupply(state)) {
+    throw invalid(`Customer '${party.id}' has state '${state}', which is not an Indian state or union territory, so it cannot be the place of supply.`, 'customer_id');
+  }
+  return state;
+}
+
+function resolvePlaceOfSupply(input: DocumentInput, party: AnyRow, business: Business, options: PrepareOptions): string | null {
+  const { kind } = options;
   if (!isGstBusiness(business)) return input.place_of_supply ?? null;
+  if (input.place_of_supply === undefined && kind === 'invoice' && options.placeFromCustomer) return customerPlace(party);
   // For a purchase the supplier's state decides intra/inter-state when the bill does not say.
   const place = input.place_of_supply ?? (kind === 'bill' ? ((party.state as string | null) ?? business.state) : undefined);
   if (!place) throw required('place_of_supply');
@@ -81,14 +103,20 @@ interface FilledLine {
   pricing: LineInput;
 }
 
+function givenUnitPrice(line: LineItemInput, currency: string, field: string): number | bigint | undefined {
+  if (line.unit_price !== undefined) return line.unit_price;
+  return line.unit_price_major === undefined ? undefined : toMinorUnits(line.unit_price_major, currency, `${field}.unit_price`);
+}
+
 function fillLine(line: LineItemInput, field: string, refs: References, currency: string): FilledLine {
   const item = line.item_id === undefined ? undefined : refs.items.get(line.item_id);
   if (line.item_id !== undefined && !item) throw notFound('Item', line.item_id, `${field}.item_id`);
   const name = line.name ?? (item?.name as string | undefined) ?? line.description ?? undefined;
   if (!name) throw required(`${field}.name`);
-  const unitPrice = line.unit_price ?? (item?.unit_price as number | undefined);
+  const given = givenUnitPrice(line, currency, field);
+  const unitPrice = given ?? (item?.unit_price as number | undefined);
   if (unitPrice === undefined) throw required(`${field}.unit_price`);
-  if (line.unit_price === undefined && item?.currency && item.currency !== currency) {
+  if (given === undefined && item?.currency && item.currency !== currency) {
     throw invalid(`Item '${line.item_id}' is priced in ${String(item.currency)}; give a unit_price in ${currency}.`, `${field}.item_id`);
   }
   const rate = line.tax_rate ?? (item?.tax_rate as string | undefined) ?? '0';
@@ -157,7 +185,7 @@ export function prepareDocument(input: DocumentInput, refs: References, options:
     throw new DomainError('validation.too_large', `At most ${options.maxLineItems} line items per ${kind}.`, 'line_items');
   }
   const currency = resolveCurrency(input, party, business);
-  const placeOfSupply = resolvePlaceOfSupply(input, party, business, kind);
+  const placeOfSupply = resolvePlaceOfSupply(input, party, business, options);
   const { date, dueDate } = datesOf(input, party, options.clock);
   const regime = taxRegime(business, placeOfSupply);
   const filled = input.line_items.map((line, i) => fillLine(line, `line_items[${i}]`, refs, currency));
