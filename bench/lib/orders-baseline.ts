@@ -22,7 +22,6 @@ export interface BenchOrder {
 
 const ENTRY_COLUMNS = ['business_id', 'id', 'invoice_id', 'kind', 'memo', 'currency', 'date', 'created_at'];
 const JOURNAL_LINE_COLUMNS = ['business_id', 'entry_id', 'line_no', 'account_code', 'debit', 'credit'];
-const EVENT_COLUMNS = ['business_id', 'id', 'type', 'payload', 'created_at'];
 
 function valuesSql(table: string, columns: readonly string[], rows: number, casts: Record<string, string> = {}): string {
   const tuples = Array.from({ length: rows }, (_, r) => `(${columns.map((c, i) => `$${r * columns.length + i + 1}${casts[c] ?? ''}`).join(', ')})`);
@@ -118,7 +117,11 @@ export function baselineCall(businessId: string, orders: BenchOrder[], finalize:
     statements.push({ sql: valuesSql('journal_entries', ENTRY_COLUMNS, entries.length), params: entries.flat() });
     statements.push({ sql: valuesSql('journal_lines', JOURNAL_LINE_COLUMNS, journal.length), params: journal.flat() });
   }
-  statements.push({ sql: valuesSql('events', EVENT_COLUMNS, events.length, { payload: '::json' }), params: events.flat() });
+  // One outbox row per transaction, as emitEvents writes it (types + one JSON array of the events).
+  statements.push({
+    sql: 'insert into event_batches (business_id, id, created_at, types, data) values ($1, $2, $3, $4::text[], $5::json)',
+    params: [businessId, uuidv7(), now, events.map((e) => e[2]), `[${events.map((e) => e[3]).join(',')}]`],
+  });
   const pairs = built.map((_, i) => `($${2 * i + 4}, $${2 * i + 5})`).join(', ');
   statements.push({
     sql: `update orders o set status = 'invoiced', invoice_id = v.invoice_id, invoiced_by = $2::jsonb, updated_at = $3

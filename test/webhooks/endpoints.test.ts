@@ -130,6 +130,32 @@ describe('webhook endpoints API', () => {
     expect((await tenant.get(`${PATH}/${id}`)).json().disabled).toBe(false);
   });
 
+  it('answers 401 without a token and 403 without the webhooks scope on every route', async () => {
+    const endpoint = await create(tenant);
+    const delivery = '01890000-0000-7000-8000-000000000000';
+    const routes: [string, string, unknown?][] = [
+      ['POST', PATH, { url: URL_, events: ['*'] }],
+      ['GET', PATH],
+      ['GET', `${PATH}/${endpoint.id}`],
+      ['PATCH', `${PATH}/${endpoint.id}`, { disabled: true }],
+      ['DELETE', `${PATH}/${endpoint.id}`],
+      ['POST', `${PATH}/${endpoint.id}/rotate-secret`, {}],
+      ['GET', `${PATH}/${endpoint.id}/deliveries`],
+      ['POST', `${PATH}/${endpoint.id}/deliveries/${delivery}/retry`, {}],
+      ['GET', '/api/v1/events'],
+      ['GET', '/api/v1/events/x.0000'],
+    ];
+    const { token } = await limitedToken(env, tenant, ['invoices.*']);
+    for (const [method, url, payload] of routes) {
+      const body = payload === undefined ? {} : { payload: payload as object };
+      expectDetail(await env.app.inject({ method: method as 'GET', url, ...body }), 401);
+      expectDetail(await env.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` }, ...body }), 403);
+    }
+    expect((await tenant.get(`${PATH}/${endpoint.id}`)).json().disabled).toBe(false);
+    expect422(await tenant.get(`${PATH}/${endpoint.id}/deliveries?cursor=nope`), ['query', 'cursor']);
+    expect422(await tenant.get(`${PATH}/${endpoint.id}/deliveries?status=lost`), ['query', 'status']);
+  });
+
   it('needs a token (401) with the webhooks scope (403)', async () => {
     expectDetail(await env.app.inject({ method: 'GET', url: PATH }), 401);
     expectDetail(await env.app.inject({ method: 'POST', url: PATH, payload: { url: URL_, events: ['*'] } }), 401);
