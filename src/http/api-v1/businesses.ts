@@ -44,6 +44,7 @@ export function registerBusinessRoutes(app: FastifyInstance): void {
       config: { auth: 'admin' },
       schema: {
         tags: ['businesses'],
+        summary: 'Create a business',
         description: 'Create a business (tenant) with BILLOW_ADMIN_TOKEN; returns a token with every scope on it.',
         body: BusinessCreate,
         response: { 201: Type.Object({ business: BusinessSchema, token: Type.String() }), ...errorResponses(400, 401, 422) },
@@ -56,7 +57,15 @@ export function registerBusinessRoutes(app: FastifyInstance): void {
   );
   app.get(
     '/businesses/:id',
-    { schema: { tags: ['businesses'], params: IdParams, response: { 200: BusinessSchema, ...errorResponses(401, 403, 404) } } },
+    {
+      schema: {
+        tags: ['businesses'],
+        summary: 'Get a business',
+        description: 'The business of the token (x-business-id when the token reaches several); any other id is 404.',
+        params: IdParams,
+        response: { 200: BusinessSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
     async (request): Promise<Business> => {
       const { id } = request.params as { id: string };
       if (id !== businessOf(request).businessId) throw notFound('Business', id);

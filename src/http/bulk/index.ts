@@ -12,6 +12,7 @@ import { issuesFromAjv, problemFromIssues } from '../problem.ts';
 import { respond } from '../respond.ts';
 import { Closed, Nullable } from '../schemas.ts';
 import { compileBodyValidator, validatorCompiler } from '../validation.ts';
+import { observeBulkItems } from '../ops/metrics.ts';
 import { formatBulk, itemError } from './format.ts';
 
 interface Dialect {
@@ -66,6 +67,7 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
       validatorCompiler: ({ httpPart, ...rest }) => (httpPart === 'body' ? envelope : validatorCompiler({ httpPart, ...rest })),
       schema: {
         tags,
+        summary: `Create up to 50 ${d.plural}`,
         description: `Create up to BULK_MAX_ITEMS (default 50) ${d.plural}, each independently; always 200 with per-item results in request order.`,
         body: Closed({ [d.plural]: Type.Array(d.input, { minItems: 1, maxItems: 50 }) }),
         response: {
@@ -81,6 +83,7 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
     (request, reply) => {
       const items = (request.body as Record<string, unknown[]>)[d.plural] as unknown[];
       checkBatchSize(items, request.server.deps.config.bulkMaxItems, d.plural);
+      observeBulkItems(request, items.length);
       const inputs = items.map((item) => checkItem(validate, item));
       const options = { kind: d.kind, maxLineItems: request.server.deps.config.maxLineItems, bulkEvent: true };
       return respond(request, reply, { status: 200, format: formatBulk, body: bulkBody(d) }, (ctx) => createDocuments(ctx, inputs, options));
@@ -92,6 +95,7 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
       config,
       schema: {
         tags,
+        summary: `Create one ${d.kind}`,
         description: `Create one ${d.kind} (same item shape as /bulk/${d.plural}).`,
         body: d.input,
         response: { 201: Type.Object({ code: Type.Integer(), message: Type.String(), [d.kind]: d.response }) },

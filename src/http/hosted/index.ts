@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { getBusiness } from '../../modules/businesses/create-business.ts';
 import { findByHostedToken } from '../../modules/invoicing/read.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
-import { Closed } from '../schemas.ts';
+import { Closed, errorResponses, HtmlPage, PdfFile } from '../schemas.ts';
 import { renderInvoicePage } from './page.ts';
 import { renderDocumentPdf } from './pdf.ts';
 
@@ -21,9 +21,19 @@ export async function sendPdf(reply: FastifyReply, view: DocumentView, businessI
 /** The customer's hosted invoice page and its PDF: public, addressed by an unguessable token. */
 export async function hostedSurface(app: FastifyInstance): Promise<void> {
   const config = { auth: 'none' as const };
-  const schema = { tags: ['hosted'], params: HostedParams };
+  const schema = { tags: ['hosted'], params: HostedParams, response: errorResponses(404) };
   const find = (params: Params) => findByHostedToken(app.deps.db, params.businessId, params.token, app.deps.config.publicUrl);
-  app.get('/i/:businessId/:token', { config, schema: { ...schema, description: 'Hosted invoice page (HTML).' } }, async (request, reply) => {
+  app.get('/i/:businessId/:token', {
+      config,
+      schema: {
+        ...schema,
+        operationId: 'get_hosted_invoice_page_i__businessId___token__get',
+        summary: 'Hosted invoice page',
+        description: "The customer's invoice page (HTML), public and addressed by an unguessable token, with a PDF link.",
+        produces: ['text/html'],
+        response: { 200: HtmlPage, ...schema.response },
+      },
+    }, async (request, reply) => {
     const params = request.params as Params;
     const view = await find(params);
     const business = await getBusiness(app.deps.db, params.businessId);
@@ -34,7 +44,17 @@ export async function hostedSurface(app: FastifyInstance): Promise<void> {
       .header('referrer-policy', 'no-referrer')
       .send(html);
   });
-  app.get('/i/:businessId/:token/pdf', { config, schema: { ...schema, description: 'PDF of a hosted invoice.' } }, async (request, reply) => {
+  app.get('/i/:businessId/:token/pdf', {
+      config,
+      schema: {
+        ...schema,
+        operationId: 'get_hosted_invoice_pdf_i__businessId___token__pdf_get',
+        summary: 'Hosted invoice PDF',
+        description: 'The PDF of a hosted invoice, public and addressed by the same token as its page.',
+        produces: ['application/pdf'],
+        response: { 200: PdfFile, ...schema.response },
+      },
+    }, async (request, reply) => {
     const params = request.params as Params;
     return sendPdf(reply, await find(params), params.businessId);
   });
