@@ -60,11 +60,14 @@ function edgeStatuses(route: RouteOptions, schema: FastifySchema): number[] {
 
 type Responses = Record<string, JsonSchema>;
 
-/** Error responses: declared ones marked by errorResponses() and every edge status, in the route's dialect. */
+/** The route's responses: 2xx described, and error responses (marked by errorResponses() or edge statuses) in its dialect. */
 function withErrors(route: RouteOptions, schema: FastifySchema): Responses {
   const declared = { ...((schema.response ?? {}) as Responses) };
   const format = route.config?.errorFormat;
   if (!format) return declared;
+  for (const [status, response] of Object.entries(declared)) {
+    if (status.startsWith('2') && !response.description) declared[status] = { ...response, description: 'Successful Response' };
+  }
   const marked = Object.keys(declared).filter((status) => declared[status]?.[ERROR_MARK]).map(Number);
   const bodyOf = (f: ProblemFormatter, problem: Parameters<ProblemFormatter>[0], id: string) => formatWithRequestId(f, problem, id).body;
   for (const status of new Set([...marked, ...edgeStatuses(route, schema)])) {
