@@ -17,6 +17,10 @@ export interface Config {
   idempotencyTtlSeconds: number;
   logLevel: string;
   seedDemo: boolean;
+  /** Run the background workers inside the server process (`billow worker` runs them alone). */
+  workers: boolean;
+  /** How long a claimed job stays with its worker without a heartbeat (a killed worker's jobs return after it). */
+  jobLeaseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -73,5 +77,7 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyTtlSeconds: int(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
     logLevel: env.LOG_LEVEL || 'info',
     seedDemo: bool(env, 'BILLOW_SEED_DEMO', true),
+    workers: bool(env, 'WORKERS', true),
+    jobLeaseSeconds: int(env, 'JOB_LEASE_SECONDS', 30, 1, 3600),
   };
 }

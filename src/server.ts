@@ -3,7 +3,9 @@ import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { jobHandlers } from './jobs/handlers.ts';
 import { scheduleMaintenance } from './jobs/maintenance.ts';
+import { startWorkers, type Workers } from './jobs/runner.ts';
 import { type Credentials, ensureDemo } from './modules/businesses/seed-demo.ts';
 
 export interface RunningServer {
@@ -11,10 +13,12 @@ export interface RunningServer {
   database: Database;
   url: string;
   credentials: Credentials | undefined;
+  /** The background workers of this process (undefined with WORKERS=false). */
+  workers: Workers | undefined;
   stop(): Promise<void>;
 }
 
-/** start-up: config → database → migrations → demo seed → listen → housekeeping. */
+/** start-up: config → database → migrations → demo seed → listen → workers, housekeeping. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   await migrate(database);
@@ -23,14 +27,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = await buildApp({ db: database.db, config, clock, logger: { level: config.logLevel } });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+  const workers = config.workers ? await startWorkers({ database, config, handlers: jobHandlers(), log: app.log, clock }) : undefined;
   const stopMaintenance = scheduleMaintenance(database, app.log);
   let stopping: Promise<void> | undefined;
+  // In-flight requests finish and running jobs checkpoint before the database closes.
   const stop = () => {
     stopMaintenance();
-    stopping ??= app.close().then(() => database.close());
+    stopping ??= Promise.all([app.close(), workers?.stop()]).then(() => database.close());
     return stopping;
   };
-  return { app, database, url, credentials, stop };
+  return { app, database, url, credentials, workers, stop };
 }
 
 export function printBanner(server: RunningServer): void {

@@ -6,6 +6,7 @@ import { registerBusinesses } from './commands/businesses.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTokens } from './commands/tokens.ts';
+import { registerWorker } from './commands/worker.ts';
 
 const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerBusinesses(program);
   registerTokens(program);
+  registerWorker(program);
   return program;
 }
 

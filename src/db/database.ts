@@ -14,6 +14,11 @@ export interface Database {
   kind: DatabaseKind;
   /** Runs a multi-statement SQL script (simple protocol), e.g. a migration. */
   exec(script: string): Promise<void>;
+  /**
+   * Calls `onNotify` for each NOTIFY on `channel` (PostgreSQL, on a dedicated connection);
+   * resolves to the function that stops listening. PGlite resolves to undefined: its callers poll.
+   */
+  listen(channel: string, onNotify: () => void): Promise<(() => Promise<void>) | undefined>;
   close(): Promise<void>;
 }
 
@@ -50,8 +55,21 @@ async function openPGlite(dataDir: string | undefined): Promise<Database> {
           throw error;
         }
       }),
+    listen: async () => undefined,
     close: () => db.destroy(),
   };
+}
+
+async function listenPostgres(url: string, channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: url });
+  // A dropped connection only costs latency: the callers poll as well.
+  client.on('error', () => undefined);
+  await client.connect();
+  client.on('notification', (message) => {
+    if (message.channel === channel) onNotify();
+  });
+  await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+  return () => client.end().catch(() => undefined);
 }
 
 async function openPostgres(url: string, max: number): Promise<Database> {
@@ -75,6 +93,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
         client.release();
       }
     },
+    listen: (channel, onNotify) => listenPostgres(url, channel, onNotify),
     close: () => db.destroy(),
   };
 }

@@ -206,6 +206,21 @@ export interface EventsTable {
   created_at: string;
 }
 
+export interface JobsTable {
+  business_id: string;
+  id: string;
+  queue: string;
+  key: string | null;
+  payload: ColumnType<unknown, string, string>;
+  attempts: Generated<number>;
+  run_at: string;
+  locked_by: string | null;
+  locked_until: string | null;
+  failed_at: string | null;
+  last_error: string | null;
+  created_at: string;
+}
+
 export interface DB {
   businesses: BusinessesTable;
   principals: PrincipalsTable;
@@ -223,6 +238,7 @@ export interface DB {
   journal_lines: JournalLinesTable;
   payments: PaymentsTable;
   events: EventsTable;
+  jobs: JobsTable;
 }
 
 export type Business = Selectable<BusinessesTable>;
