@@ -17,7 +17,7 @@ import { RequestError } from './http/problem.ts';
 import type { Deps } from './http/respond.ts';
 import { validatorCompiler } from './http/validation.ts';
 import type { Db } from './modules/context.ts';
-import type { Workers } from './modules/ops/readiness.ts';
+import type { WorkerStatus } from './modules/ops/readiness.ts';
 
 export interface AppDeps {
   db: Db;
@@ -25,7 +25,7 @@ export interface AppDeps {
   clock?: () => Date;
   logger?: FastifyServerOptions['logger'];
   /** The background workers of this process, reported by GET /ready; none in tests of the HTTP API. */
-  workers?: Workers;
+  workers?: WorkerStatus;
   /** Called for every route as it is added, after the contract has filled it in (tests check responses with it). */
   onRoute?: (route: RouteOptions) => void;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { checkReadiness, type Workers } from '../../modules/ops/readiness.ts';
+import { checkReadiness, type WorkerStatus } from '../../modules/ops/readiness.ts';
 import { contractDocument } from '../contract/index.ts';
 
 const Check = Type.Union([Type.Literal('ok'), Type.Literal('failed')]);
@@ -15,7 +15,7 @@ const ReadyBody = Type.Object({
 });
 
 /** Liveness, readiness, Prometheus metrics and the OpenAPI document: public, for deployers and tools. */
-export function registerOps(app: FastifyInstance, workers: Workers | undefined): void {
+export function registerOps(app: FastifyInstance, workers: WorkerStatus | undefined): void {
   const config = { auth: 'none' as const };
   const tags = ['meta'];
   app.get(

@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { pendingMigrations } from '../../db/migrate.ts';
 import type { Db } from '../context.ts';
 
-/** What a process runs besides the HTTP server; `running()` is false once they stopped or died. */
-export interface Workers {
+/** The background workers of a process, as readiness sees them: false before they start and once they stop. */
+export interface WorkerStatus {
   running(): boolean;
 }
 
@@ -25,7 +25,7 @@ async function databaseAnswers(db: Db): Promise<boolean> {
 }
 
 /** Ready to serve: the database answers, every migration file is applied, and the workers (if any) run. */
-export async function checkReadiness(db: Db, workers: Workers | undefined): Promise<Readiness> {
+export async function checkReadiness(db: Db, workers: WorkerStatus | undefined): Promise<Readiness> {
   const database = await databaseAnswers(db);
   const pending = database ? await pendingMigrations(db).catch(() => ['(schema_migrations unreadable)']) : [];
   const checks = {
