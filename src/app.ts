@@ -72,7 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request) => {
     throw new RequestError(404, 'not_found.route', `Route ${request.method} ${request.url.split('?')[0]} not found.`);
   });
-  registerMetrics(app, createMetrics());
+  registerMetrics(app, createMetrics(deps.db, fastifyDeps.clock));
   await registerContract(app, config);
   const { onRoute } = deps;
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));

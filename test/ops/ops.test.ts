@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
+import { enqueueJobs } from '../../src/jobs/queue.ts';
 import { loggerOptions } from '../../src/server.ts';
 import { sharedDatabase, type TestEnv, testApp, testConfig } from '../helpers/app.ts';
 import { createBusiness, createCustomer, createItem } from '../helpers/factories.ts';
@@ -60,6 +61,27 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('ct_nobody');
     expect(text).toMatch(/^billow_bulk_items_per_call_sum\{route="\/bulk\/invoices"\} 3$/m);
     expect(text).toMatch(/^billow_bulk_items_per_call_count\{route="\/bulk\/invoices"\} 1$/m);
+  });
+});
+
+describe('job queue gauges', () => {
+  it('show per queue how many due jobs wait for a worker and for how long', async () => {
+    const tenant = await createBusiness(env.app);
+    const queue = `ops-test-${tenant.id}`;
+    await enqueueJobs(env.database.db, [
+      { businessId: tenant.id, queue, payload: {}, runAt: new Date(Date.now() - 60_000) },
+      { businessId: tenant.id, queue, payload: {}, runAt: new Date(Date.now() - 1_000) },
+      { businessId: tenant.id, queue, payload: {}, runAt: new Date(Date.now() + 3_600_000) },
+    ]);
+    try {
+      const text = (await env.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(text).toContain(`billow_jobs_waiting{queue="${queue}"} 2`);
+      const lag = Number(new RegExp(`^billow_job_lag_seconds\\{queue="${queue}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+      expect(lag).toBeGreaterThanOrEqual(60);
+      expect(lag).toBeLessThan(600);
+    } finally {
+      await env.database.db.deleteFrom('jobs').where('business_id', '=', tenant.id).execute();
+    }
   });
 });
 

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Histogram, Registry } from 'prom-client';
+import { Gauge, Histogram, Registry } from 'prom-client';
+import type { Db } from '../../modules/context.ts';
+import { type QueueLag, queueLag } from '../../modules/ops/job-lag.ts';
 
 /** Prometheus metrics of one app (one registry per app, so test apps do not share counters). */
 export interface Metrics {
@@ -14,8 +16,26 @@ declare module 'fastify' {
   }
 }
 
-export function createMetrics(): Metrics {
+/** Job queue backlog, read from the database when Prometheus scrapes (nothing to keep in sync). */
+function registerQueueGauges(registry: Registry, db: Db, clock: () => Date): void {
+  const gauge = (name: string, help: string, value: (lag: QueueLag) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['queue'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const lag of await queueLag(db, clock())) this.set({ queue: lag.queue }, value(lag));
+      },
+    });
+  gauge('billow_job_lag_seconds', 'Per queue, how long the oldest due job has waited for a worker (webhook delivery lag, import backlog).', (l) => l.lagSeconds);
+  gauge('billow_jobs_waiting', 'Per queue, jobs due and not yet claimed by a worker.', (l) => l.waiting);
+}
+
+export function createMetrics(db: Db, clock: () => Date): Metrics {
   const registry = new Registry();
+  registerQueueGauges(registry, db, clock);
   return {
     registry,
     // Its _count per route is the request rate (rate(billow_http_request_duration_seconds_count[1m])).
