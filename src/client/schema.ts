@@ -8488,6 +8488,35 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "invoices": [
+                 *         {
+                 *           "customer_id": "ct_acme",
+                 *           "date": "2026-05-12T00:00:00",
+                 *           "place_of_supply": "IN-MH",
+                 *           "line_items": [
+                 *             {
+                 *               "item_id": "it_widget",
+                 *               "quantity": 1
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "customer_id": "ct_beta",
+                 *           "date": "2026-05-12T00:00:00",
+                 *           "place_of_supply": "IN-KA",
+                 *           "line_items": [
+                 *             {
+                 *               "item_id": "it_widget",
+                 *               "quantity": 3
+                 *             }
+                 *           ],
+                 *           "auto_approve": true
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     invoices: {
                         customer_id: string;

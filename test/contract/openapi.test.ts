@@ -88,6 +88,12 @@ describe('every operation', () => {
     }
   });
 
+  it("shows seeds/000's request as the example of POST /bulk/invoices", () => {
+    const example = document.paths['/bulk/invoices'].post.requestBody.content['application/json'].example;
+    expect(example.invoices.map((i: Json) => i.customer_id)).toEqual(['ct_acme', 'ct_beta']);
+    expect(example.invoices[1]).toMatchObject({ place_of_supply: 'IN-KA', auto_approve: true });
+  });
+
   it('lists every tag it uses at the top level, with a description', () => {
     const used = new Set(operations(document).flatMap((o) => o.op.tags as string[]));
     expect(new Set(document.tags.map((t: Json) => t.name))).toEqual(used);

@@ -28,6 +28,14 @@ const DIALECTS: Dialect[] = [
   { kind: 'bill', plural: 'bills', input: BillInput, response: BillResponse },
 ];
 
+/** The request of seeds/000, shown as the example of POST /bulk/invoices. */
+const SEED_REQUEST = {
+  invoices: [
+    { customer_id: 'ct_acme', date: '2026-05-12T00:00:00', place_of_supply: 'IN-MH', line_items: [{ item_id: 'it_widget', quantity: 1 }] },
+    { customer_id: 'ct_beta', date: '2026-05-12T00:00:00', place_of_supply: 'IN-KA', line_items: [{ item_id: 'it_widget', quantity: 3 }], auto_approve: true },
+  ],
+};
+
 const ItemErrorSchema = Type.Object({ code: Type.String(), message: Type.String(), field: Nullable(Type.String()) });
 
 /** Each item is validated on its own, so one malformed item fails alone (STACK-NOTES). */
@@ -69,7 +77,7 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
         tags,
         summary: `Create up to 50 ${d.plural}`,
         description: `Create up to BULK_MAX_ITEMS (default 50) ${d.plural}, each independently; always 200 with per-item results in request order.`,
-        body: Closed({ [d.plural]: Type.Array(d.input, { minItems: 1, maxItems: 50 }) }),
+        body: Closed({ [d.plural]: Type.Array(d.input, { minItems: 1, maxItems: 50 }) }, d.kind === 'invoice' ? { examples: [SEED_REQUEST] } : {}),
         response: {
           200: Type.Object({
             code: Type.Integer(),

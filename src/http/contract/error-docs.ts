@@ -44,8 +44,7 @@ const SAMPLE: Record<number, Omit<Problem, 'status'>> = {
   503: { code: 'unavailable', message: 'Service Unavailable.' },
 };
 
-export const documentedStatuses = Object.keys(SAMPLE).map(Number);
-export const EXAMPLE_REQUEST_ID = '0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4';
+const EXAMPLE_REQUEST_ID = '0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4';
 
 function typeOf(value: unknown): string {
   if (value === null) return 'null';
@@ -55,7 +54,7 @@ function typeOf(value: unknown): string {
 }
 
 /** A JSON Schema that every sample satisfies (types unioned, properties required when always present). */
-export function inferSchema(samples: unknown[]): JsonSchema {
+function inferSchema(samples: unknown[]): JsonSchema {
   const types = [...new Set(samples.map(typeOf))];
   const schema: JsonSchema = { type: types.length === 1 ? types[0] : types };
   const objects = samples.filter((s): s is Record<string, unknown> => typeOf(s) === 'object');
@@ -76,7 +75,7 @@ export function inferSchema(samples: unknown[]): JsonSchema {
   return schema;
 }
 
-export type BodyOf = (format: ProblemFormatter, problem: Problem, requestId: string) => unknown;
+type BodyOf = (format: ProblemFormatter, problem: Problem, requestId: string) => unknown;
 
 /** The response schema (with its description and example) of one error status in one dialect. */
 export function errorDoc(format: ProblemFormatter, status: number, bodyOf: BodyOf): JsonSchema {

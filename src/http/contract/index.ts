@@ -22,7 +22,7 @@ declare module 'fastify' {
   }
 }
 
-export const TAGS: Record<string, string> = {
+const TAGS: Record<string, string> = {
   meta: 'Liveness, readiness, metrics and this document. No authentication.',
   businesses: 'Tenants. Creating one needs BILLOW_ADMIN_TOKEN and returns a token with every scope.',
   customers: 'Customers of a business; client-chosen ids allowed (`ct_acme`).',

@@ -16,7 +16,7 @@ const isParam = (segment: string) => segment.startsWith(':') || segment.startsWi
 const word = (segment: string) => segment.replace(/\W/g, '_');
 const isPlural = (segment: string) => /[^s]s$/.test(segment) || /(ses|xes|ies)$/.test(segment);
 
-export function singular(noun: string): string {
+function singular(noun: string): string {
   if (/ies$/.test(noun)) return `${noun.slice(0, -3)}y`;
   if (/(ss|x|ch|sh)es$/.test(noun) || /sses$/.test(noun)) return noun.slice(0, -2);
   if (/[^s]s$/.test(noun)) return noun.slice(0, -1);
@@ -24,7 +24,7 @@ export function singular(noun: string): string {
 }
 
 /** The `<name>` part: e.g. list_customers, get_customer, finalize_invoice, create_bulk_invoices. */
-export function operationName(method: string, url: string): string {
+function operationName(method: string, url: string): string {
   const segments = url.split('/').filter((s) => s !== '' && !NOISE.test(s));
   const last = segments.at(-1) ?? '';
   const endsInParam = isParam(last);

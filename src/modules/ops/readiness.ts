@@ -7,7 +7,7 @@ export interface WorkerStatus {
   running(): boolean;
 }
 
-export type CheckResult = 'ok' | 'failed';
+type CheckResult = 'ok' | 'failed';
 
 export interface Readiness {
   ready: boolean;
