@@ -10,6 +10,8 @@ export interface Config {
   adminToken: string | undefined;
   publicUrl: string;
   bulkMaxItems: number;
+  /** Most invoices in one POST /api/v1/invoices/batch (seeds/004). */
+  batchMaxItems: number;
   maxLineItems: number;
   bodyLimitBytes: number;
   /** Requests per minute per token; 0 disables the limiter. */
@@ -71,6 +73,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken: adminToken(env),
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
     bulkMaxItems: int(env, 'BULK_MAX_ITEMS', 50, 1, 10_000),
+    batchMaxItems: int(env, 'BATCH_MAX_ITEMS', 100, 1, 10_000),
     maxLineItems: int(env, 'MAX_LINE_ITEMS', 500, 1, 10_000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),

@@ -221,6 +221,23 @@ export interface JobsTable {
   created_at: string;
 }
 
+export interface DelayedChargesTable {
+  business_id: string;
+  id: string;
+  customer_id: string;
+  item_id: string | null;
+  description: string;
+  quantity: string;
+  unit_price: number;
+  currency: string;
+  tax_rate: string;
+  status: 'pending' | 'invoiced';
+  invoice_id: string | null;
+  invoiced_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DB {
   businesses: BusinessesTable;
   principals: PrincipalsTable;
@@ -239,8 +256,10 @@ export interface DB {
   payments: PaymentsTable;
   events: EventsTable;
   jobs: JobsTable;
+  delayed_charges: DelayedChargesTable;
 }
 
 export type Business = Selectable<BusinessesTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type InvoiceLineRow = Selectable<InvoiceLinesTable>;
+export type DelayedChargeRow = Selectable<DelayedChargesTable>;

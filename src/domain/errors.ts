@@ -53,5 +53,9 @@ export const invalid = (message: string, field?: string, source?: 'body' | 'quer
 export const required = (field: string) =>
   new DomainError('validation.required', `Field '${field}' is required.`, field);
 
+/** The same error, its field placed under `prefix`: an item of a request's list (`items[3]`). */
+export const within = (error: DomainError, prefix: string) =>
+  new DomainError(error.code, error.message, error.field ? `${prefix}.${error.field}` : prefix, error.source);
+
 export const notFound = (what: string, id: string, field?: string) =>
   new DomainError('not_found.resource', `${what} '${id}' not found in this business.`, field);

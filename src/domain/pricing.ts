@@ -77,10 +77,13 @@ function lineDiscount(line: LineInput, amount: bigint, field: string): bigint {
   return 0n;
 }
 
+/** Line amount before discount and tax: round-half-up(quantity × unit price). */
+export const lineAmount = (quantityE4: bigint, unitPrice: bigint) => mulDivHalfUp(quantityE4, unitPrice, QUANTITY_SCALE);
+
 /** Prices one line: amount, discount and tax each rounded half-up on the line. */
 export function priceLine(line: LineInput, regime: TaxRegime, field: string): PricedLine {
   assertLineInput(line, field);
-  const amount = mulDivHalfUp(line.quantityE4, line.unitPrice, QUANTITY_SCALE);
+  const amount = lineAmount(line.quantityE4, line.unitPrice);
   assertSafe(amount, field);
   const discount = lineDiscount(line, amount, field);
   const taxable = amount - discount;

@@ -22,12 +22,15 @@ describe('loadConfig', () => {
       adminToken: undefined,
       publicUrl: 'http://localhost:3000',
       bulkMaxItems: 50,
+      batchMaxItems: 100,
       maxLineItems: 500,
       bodyLimitBytes: 2 * 1024 * 1024,
       rateLimitPerMinute: 6000,
       idempotencyTtlSeconds: 24 * 3600,
       logLevel: 'info',
       seedDemo: true,
+      workers: true,
+      jobLeaseSeconds: 30,
     });
   });
 
@@ -93,6 +96,8 @@ describe('loadConfig', () => {
   it.each([
     ['BULK_MAX_ITEMS', '0'],
     ['BULK_MAX_ITEMS', 'many'],
+    ['BATCH_MAX_ITEMS', '0'],
+    ['BATCH_MAX_ITEMS', '10001'],
     ['MAX_LINE_ITEMS', '10001'],
     ['BODY_LIMIT_BYTES', '10'],
     ['RATE_LIMIT_PER_MINUTE', '-5'],

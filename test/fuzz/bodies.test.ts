@@ -89,4 +89,38 @@ describe('fuzzed bodies never cause a 5xx', () => {
       { numRuns: 250 },
     );
   });
+  it('POST /api/v1/invoices/batch with whole random bodies and one field of a valid body replaced', async () => {
+    const validBatch = (): Json => ({
+      items: [{ customer_id: 'ct_fuzz', due_date: '2099-01-31', line_items: [{ description: 'Fee', quantity: '1.5', unit_price: 1000, item_id: 'it_fuzz', tax_rate: 18 }] }],
+      include_delayed_charges: true,
+    });
+    const mutatedBatch = fc
+      .record({
+        level: fc.constantFrom('body', 'item', 'line'),
+        field: fc.constantFrom('items', 'include_delayed_charges', 'finalize', 'customer_id', 'due_date', 'description', 'line_items', 'quantity', 'unit_price', 'item_id', 'tax_rate'),
+        value: nasty,
+      })
+      .map(({ level, field, value }) => {
+        const body = validBatch();
+        const target = level === 'body' ? body : level === 'item' ? body.items[0] : body.items[0].line_items[0];
+        target[field] = value;
+        return body;
+      });
+    await fc.assert(fc.asyncProperty(fc.oneof(nasty, mutatedBatch), (body) => neverServerError('POST', '/api/v1/invoices/batch', body)), { numRuns: 200 });
+  });
+
+  it('delayed-charge writes with random bodies', async () => {
+    const charge = (await tenant.post('/api/v1/delayed-charges', { customer_id: 'ct_fuzz', description: 'Fuzz', amount: 100 })).json();
+    const fields = fc.dictionary(fc.constantFrom('customer_id', 'item_id', 'description', 'quantity', 'unit_price', 'amount', 'currency', 'tax_rate'), nasty, { maxKeys: 4 });
+    const targets: ['POST' | 'PATCH', string][] = [
+      ['POST', '/api/v1/delayed-charges'],
+      ['PATCH', `/api/v1/delayed-charges/${charge.id}`],
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...targets), fc.oneof(nasty, fields, fields.map((f) => ({ customer_id: 'ct_fuzz', ...f }))), ([method, url], body) =>
+        neverServerError(method, url, body),
+      ),
+      { numRuns: 200 },
+    );
+  });
 });

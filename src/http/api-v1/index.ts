@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { installErrorFormat } from '../errors.ts';
+import { registerBatchRoutes } from './batch.ts';
 import { registerBusinessRoutes } from './businesses.ts';
 import { registerCatalogRoutes } from './catalog.ts';
+import { registerChargeRoutes } from './charges.ts';
 import { registerDocumentRoutes } from './documents.ts';
 import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
@@ -11,6 +13,9 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   installErrorFormat(app, formatNative);
   registerBusinessRoutes(app);
   registerCatalogRoutes(app);
+  // The static /invoices/batch before /invoices/:id…, so the router never reads "batch" as an id.
+  registerBatchRoutes(app);
   registerDocumentRoutes(app);
+  registerChargeRoutes(app);
   registerReportRoutes(app);
 }

@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
 import type { InvoiceKind } from '../../db/schema.ts';
-import { DomainError } from '../../domain/errors.ts';
+import { DomainError, within } from '../../domain/errors.ts';
 import { type Context, type Tx, transact } from '../context.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../db-errors.ts';
+import { findRecords } from '../catalog/records.ts';
 import { emitEvents } from '../events/outbox.ts';
 import { type PreparedDocument, prepareDocument, type References } from './prepare.ts';
 import { billKey, existingBillNumbers, resolveReferences } from './references.ts';
-import type { DocumentInput, DocumentOrigin } from './types.ts';
+import type { DocumentInput, DocumentOrigin, LineItemInput } from './types.ts';
 import type { DocumentView } from './view.ts';
 import { eventPrefix, writeDocuments } from './write.ts';
 
@@ -18,6 +19,8 @@ export interface CreateOptions {
   origin?: DocumentOrigin | undefined;
   /** Emit the aggregate *_BULK_CREATED event (bulk surfaces). */
   bulkEvent?: boolean | undefined;
+  /** Invoices without a place_of_supply take the customer's state (seeds/004). */
+  placeFromCustomer?: boolean | undefined;
 }
 
 export interface CreateOutcome {
@@ -28,11 +31,20 @@ export interface CreateOutcome {
 
 type Slot = { input: DocumentInput; prepared?: PreparedDocument; error?: DomainError };
 
+const prepareOptions = (ctx: Context, options: CreateOptions, now: string) => ({
+  kind: options.kind,
+  maxLineItems: options.maxLineItems,
+  now,
+  clock: ctx.clock,
+  origin: options.origin,
+  placeFromCustomer: options.placeFromCustomer,
+});
+
 function prepareAll(slots: Slot[], refs: References, ctx: Context, options: CreateOptions, now: string): void {
   for (const slot of slots) {
     if (slot.error) continue;
     try {
-      slot.prepared = prepareDocument(slot.input, refs, { kind: options.kind, maxLineItems: options.maxLineItems, now, clock: ctx.clock, origin: options.origin });
+      slot.prepared = prepareDocument(slot.input, refs, prepareOptions(ctx, options, now));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       slot.error = error;
@@ -152,6 +164,72 @@ export async function createDocument(ctx: Context, input: DocumentInput, options
       const [result] = (await writeBatch(tx, batch, ctx, options, false)).results;
       if (!result?.ok) throw new Error('a prepared document was not written');
       return result.document;
+    });
+  } catch (error) {
+    if (isRefusal(error)) throw refusalError(error, options.kind);
+    throw error;
+  }
+}
+
+/**
+ * Lines that join documents inside the writing transaction, taken from rows the caller locks
+ * there (delayed charges, seeds/004). `collect` sees the prepared documents and returns extra
+ * lines by document index; they are priced with the document's own lines. `settle` runs after
+ * the documents are written, in the same transaction, with their views in the same order.
+ */
+export interface ExtraLines {
+  collect(tx: Tx, documents: PreparedDocument[]): Promise<Map<number, LineItemInput[]>>;
+  settle(tx: Tx, documents: DocumentView[]): Promise<void>;
+}
+
+export interface AllOrNothingOptions extends CreateOptions {
+  /** The request's name for its list of documents: item 3's error names `${listField}[3].<field>`. */
+  listField: string;
+  extraLines?: ExtraLines | undefined;
+}
+
+function throwFirstError(slots: Slot[], listField: string): void {
+  const index = slots.findIndex((s) => s.error);
+  const error = slots[index]?.error;
+  if (error) throw within(error, `${listField}[${index}]`);
+}
+
+/** Appends the extra lines to their documents and prices those documents again. */
+async function addExtraLines(tx: Tx, ctx: Context, batch: Batch, options: AllOrNothingOptions, extra: ExtraLines): Promise<void> {
+  const lines = await extra.collect(tx, batch.slots.map((s) => s.prepared as PreparedDocument));
+  const itemIds = [...lines.values()].flat().flatMap((l) => (l.item_id && !batch.refs.items.has(l.item_id) ? [l.item_id] : []));
+  for (const [id, item] of await findRecords(tx, ctx.businessId, 'items', itemIds)) batch.refs.items.set(id, item);
+  for (const [index, added] of lines) {
+    const slot = batch.slots[index] as Slot;
+    slot.input = { ...slot.input, line_items: [...slot.input.line_items, ...added] };
+    try {
+      slot.prepared = prepareDocument(slot.input, batch.refs, prepareOptions(ctx, options, batch.now));
+    } catch (error) {
+      if (error instanceof DomainError) throw within(error, `${options.listField}[${index}]`);
+      throw error;
+    }
+  }
+}
+
+/**
+ * Creates every document or none (seeds/004): the first item that fails, in request order,
+ * is the request's error and nothing is written. Otherwise the same preparation, pricing and
+ * set-based write as createDocuments, in one transaction; views come back in request order.
+ */
+export async function createAllDocuments(ctx: Context, inputs: DocumentInput[], options: AllOrNothingOptions): Promise<DocumentView[]> {
+  const batch = await prepareBatch(ctx, inputs, options);
+  throwFirstError(batch.slots, options.listField);
+  const { extraLines } = options;
+  try {
+    return await transact(ctx, async (tx) => {
+      if (extraLines) await addExtraLines(tx, ctx, batch, options, extraLines);
+      const { results } = await writeBatch(tx, batch, ctx, options, false);
+      const views = results.map((r) => {
+        if (!r.ok) throw new Error('a prepared document was not written');
+        return r.document;
+      });
+      await extraLines?.settle(tx, views);
+      return views;
     });
   } catch (error) {
     if (isRefusal(error)) throw refusalError(error, options.kind);

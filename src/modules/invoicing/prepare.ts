@@ -23,6 +23,11 @@ export interface PrepareOptions {
   now: string;
   clock: () => Date;
   origin?: DocumentOrigin | undefined;
+  /**
+   * Dialects without a place_of_supply field (seeds/004): a GST invoice takes the
+   * customer's state instead.
+   */
+  placeFromCustomer?: boolean | undefined;
 }
 
 /** Columns set when a document is written or changes state, not when it is prepared. */
@@ -64,8 +69,22 @@ function resolveCurrency(input: DocumentInput, party: AnyRow, business: Business
   return currency;
 }
 
-function resolvePlaceOfSupply(input: DocumentInput, party: AnyRow, business: Business, kind: InvoiceKind): string | null {
+/** The customer's state as the place of supply; a missing or non-Indian state names the customer. */
+function customerPlace(party: AnyRow): string {
+  const state = party.state as string | null;
+  if (!state) {
+    throw new DomainError('validation.required', `Customer '${party.id}' has no state; a GST invoice takes its place of supply from it.`, 'customer_id');
+  }
+  if (!isPlaceOfSupply(state)) {
+    throw invalid(`Customer '${party.id}' has state '${state}', which is not an Indian state or union territory, so it cannot be the place of supply.`, 'customer_id');
+  }
+  return state;
+}
+
+function resolvePlaceOfSupply(input: DocumentInput, party: AnyRow, business: Business, options: PrepareOptions): string | null {
+  const { kind } = options;
   if (!isGstBusiness(business)) return input.place_of_supply ?? null;
+  if (input.place_of_supply === undefined && kind === 'invoice' && options.placeFromCustomer) return customerPlace(party);
   // For a purchase the supplier's state decides intra/inter-state when the bill does not say.
   const place = input.place_of_supply ?? (kind === 'bill' ? ((party.state as string | null) ?? business.state) : undefined);
   if (!place) throw required('place_of_supply');
@@ -157,7 +176,7 @@ export function prepareDocument(input: DocumentInput, refs: References, options:
     throw new DomainError('validation.too_large', `At most ${options.maxLineItems} line items per ${kind}.`, 'line_items');
   }
   const currency = resolveCurrency(input, party, business);
-  const placeOfSupply = resolvePlaceOfSupply(input, party, business, kind);
+  const placeOfSupply = resolvePlaceOfSupply(input, party, business, options);
   const { date, dueDate } = datesOf(input, party, options.clock);
   const regime = taxRegime(business, placeOfSupply);
   const filled = input.line_items.map((line, i) => fillLine(line, `line_items[${i}]`, refs, currency));
