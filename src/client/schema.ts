@@ -269,6 +269,26 @@ export interface paths {
         patch: operations["update_item_api_v1_items__id__patch"];
         trace?: never;
     };
+    "/api/v1/invoices/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Batch create invoices
+         * @description Create invoices for multiple customers in one action, optionally sweeping delayed charges. All or nothing: an unknown customer is a 404 and an invalid item a 422 naming it, and then nothing is created and no charge changes.
+         */
+        post: operations["create_batch_invoices_api_v1_invoices_batch_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invoices": {
         parameters: {
             query?: never;
@@ -515,6 +535,58 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/delayed-charges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List delayed charges
+         * @description Newest first, keyset-paginated; filter by customer_id and status.
+         */
+        get: operations["list_delayed_charges_api_v1_delayed_charges_get"];
+        put?: never;
+        /**
+         * Record a delayed charge
+         * @description Records an amount to bill a customer later; the next batch invoice with include_delayed_charges sweeps it in as a line.
+         */
+        post: operations["create_delayed_charge_api_v1_delayed_charges_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/delayed-charges/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a delayed charge
+         * @description One delayed charge, with the invoice that swept it once invoiced.
+         */
+        get: operations["get_delayed_charge_api_v1_delayed_charges__id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a pending delayed charge
+         * @description Deletes a charge while it is pending; an invoiced charge answers 409.
+         */
+        delete: operations["delete_delayed_charge_api_v1_delayed_charges__id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a pending delayed charge
+         * @description Changes the description, price, currency or tax rate of a charge while it is pending; an invoiced charge answers 409.
+         */
+        patch: operations["update_delayed_charge_api_v1_delayed_charges__id__patch"];
         trace?: never;
     };
     "/api/v1/reports/trial-balance": {
@@ -4730,6 +4802,350 @@ export interface operations {
             };
         };
     };
+    create_batch_invoices_api_v1_invoices_batch_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description List of invoices to create (1 to BATCH_MAX_ITEMS, here 100) */
+                    items: {
+                        /** @description Customer ID */
+                        customer_id: string;
+                        /** @description Line items */
+                        line_items: {
+                            /** @description Line text. */
+                            description: string;
+                            /** @description Greater than 0, at most 4 decimal places. */
+                            quantity: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            unit_price: number;
+                            /** @description Links the line to an item: fills in its HSN code, and its tax rate when tax_rate is left out. */
+                            item_id?: string;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            tax_rate?: number | string;
+                        }[];
+                        /**
+                         * Format: date
+                         * @description Due date YYYY-MM-DD
+                         */
+                        due_date: string;
+                        /** @description Invoice description */
+                        description?: string;
+                    }[];
+                    /** @description If true, sweep pending delayed charges for each customer into their invoice (the customer's first in the batch, same currency) */
+                    include_delayed_charges?: boolean;
+                    /** @description Auto-finalize invoices after creation (number + ledger) */
+                    finalize?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            object: string;
+                            business_id: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** @description draft, open, partially_paid, manual_paid, stripe_paid, void */
+                            status: string;
+                            number: string | null;
+                            currency: string;
+                            date: string;
+                            due_date: string;
+                            place_of_supply: string | null;
+                            tax_regime: string;
+                            description: string | null;
+                            reference: string | null;
+                            line_items: {
+                                id: string;
+                                item_id: string | null;
+                                name: string;
+                                description: string | null;
+                                hsn_code: string | null;
+                                quantity: number;
+                                unit_price: number;
+                                discount_percent: number | null;
+                                discount_amount: number | null;
+                                tax_rate: number;
+                                amount: number;
+                                discount: number;
+                                taxable_amount: number;
+                                cgst: number;
+                                sgst: number;
+                                igst: number;
+                                tax: number;
+                                tax_total: number;
+                                total: number;
+                            }[];
+                            subtotal: number;
+                            discount_total: number;
+                            cgst: number;
+                            sgst: number;
+                            igst: number;
+                            tax: number;
+                            tax_total: number;
+                            total: number;
+                            total_paid: number;
+                            balance_due: number;
+                            paid_on: string | null;
+                            payments: {
+                                id: string;
+                                amount: number;
+                                paid_on: string;
+                                source: string;
+                                reference: string | null;
+                                /** Format: date-time */
+                                created_at: string;
+                            }[];
+                            journal_entries: {
+                                id: string;
+                                kind: string;
+                                memo: string;
+                                currency: string;
+                                date: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                lines: {
+                                    account_code: string;
+                                    debit: number;
+                                    credit: number;
+                                }[];
+                            }[];
+                            stripe_invoice_id: string | null;
+                            pdf_url: string | null;
+                            hosted_invoice_url: string | null;
+                            delivered: boolean;
+                            delivered_on: string | null;
+                            recurring_template_id: string | null;
+                            order_id: string | null;
+                            import_id: string | null;
+                            entity_id: string | null;
+                            finalized_at: string | null;
+                            voided_at: string | null;
+                            customer_id: string;
+                            customer_name: string;
+                            customer_email: string | null;
+                        }[];
+                        total: number | null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
     list_invoices_api_v1_invoices_get: {
         parameters: {
             query?: {
@@ -8135,6 +8551,992 @@ export interface operations {
                         vendor_name: string;
                         vendor_email: string | null;
                         bill_number: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    list_delayed_charges_api_v1_delayed_charges_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                include_total?: boolean;
+                customer_id?: string;
+                status?: "pending" | "invoiced";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            customer_id: string;
+                            item_id: string | null;
+                            description: string;
+                            quantity: number;
+                            unit_price: number;
+                            /** @description round-half-up(quantity × unit_price): the line amount before tax. */
+                            amount: number;
+                            currency: string;
+                            tax_rate: number;
+                            status: "pending" | "invoiced";
+                            invoice_id: string | null;
+                            invoiced_at: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        total: number | null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_delayed_charge_api_v1_delayed_charges_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customer_id: string;
+                    /** @description Fills in description, unit_price and tax_rate when left out. */
+                    item_id?: string;
+                    /** @description Text of the invoice line; defaults to the item name. */
+                    description?: string;
+                    /** @description Greater than 0, at most 4 decimal places; default 1. */
+                    quantity?: number | string;
+                    /** @description Minor units; defaults to the item price. Not with amount. */
+                    unit_price?: number;
+                    /** @description Shorthand for quantity 1 at this unit price (minor units). Not with quantity or unit_price. */
+                    amount?: number;
+                    /** @description Default: the customer's currency, else the business's. */
+                    currency?: string;
+                    /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                    tax_rate?: number | string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        customer_id: string;
+                        item_id: string | null;
+                        description: string;
+                        quantity: number;
+                        unit_price: number;
+                        /** @description round-half-up(quantity × unit_price): the line amount before tax. */
+                        amount: number;
+                        currency: string;
+                        tax_rate: number;
+                        status: "pending" | "invoiced";
+                        invoice_id: string | null;
+                        invoiced_at: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_delayed_charge_api_v1_delayed_charges__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        customer_id: string;
+                        item_id: string | null;
+                        description: string;
+                        quantity: number;
+                        unit_price: number;
+                        /** @description round-half-up(quantity × unit_price): the line amount before tax. */
+                        amount: number;
+                        currency: string;
+                        tax_rate: number;
+                        status: "pending" | "invoiced";
+                        invoice_id: string | null;
+                        invoiced_at: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_delayed_charge_api_v1_delayed_charges__id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    update_delayed_charge_api_v1_delayed_charges__id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Text of the invoice line; defaults to the item name. */
+                    description?: string;
+                    /** @description Greater than 0, at most 4 decimal places; default 1. */
+                    quantity?: number | string;
+                    /** @description Minor units; defaults to the item price. Not with amount. */
+                    unit_price?: number;
+                    /** @description Shorthand for quantity 1 at this unit price (minor units). Not with quantity or unit_price. */
+                    amount?: number;
+                    /** @description Default: the customer's currency, else the business's. */
+                    currency?: string;
+                    /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                    tax_rate?: number | string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        customer_id: string;
+                        item_id: string | null;
+                        description: string;
+                        quantity: number;
+                        unit_price: number;
+                        /** @description round-half-up(quantity × unit_price): the line amount before tax. */
+                        amount: number;
+                        currency: string;
+                        tax_rate: number;
+                        status: "pending" | "invoiced";
+                        invoice_id: string | null;
+                        invoiced_at: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
                     };
                 };
             };
