@@ -217,7 +217,10 @@ describe('job queue', () => {
     let ranAt = 0;
     const config = testConfig();
     const pollMs = env.database.kind === 'postgres' ? 60_000 : undefined;
-    running.push(await startWorkers({ database: env.database, config, handlers: [{ queue, handle: async () => void (ranAt = Date.now()) }], log: quiet, ...(pollMs ? { pollMs } : {}) }));
+    const handle = async () => {
+      ranAt = Date.now();
+    };
+    running.push(await startWorkers({ database: env.database, config, handlers: [{ queue, handle }], log: quiet, ...(pollMs ? { pollMs } : {}) }));
     await sleep(200);
     const committedAt = Date.now();
     await env.database.db.transaction().execute((tx) => enqueueJobs(tx, [{ businessId: tenant.id, queue, payload: {} }]));
