@@ -219,6 +219,7 @@ describe('job queue', () => {
     const pollMs = env.database.kind === 'postgres' ? 60_000 : undefined;
     const handle = async () => {
       ranAt = Date.now();
+      return undefined;
     };
     running.push(await startWorkers({ database: env.database, config, handlers: [{ queue, handle }], log: quiet, ...(pollMs ? { pollMs } : {}) }));
     await sleep(200);
