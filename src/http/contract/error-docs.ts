@@ -1,4 +1,4 @@
-import type { ProblemFormatter } from '../errors.ts';
+import { formatWithRequestId, type ProblemFormatter } from '../errors.ts';
 import type { Problem } from '../problem.ts';
 
 /**
@@ -75,15 +75,13 @@ function inferSchema(samples: unknown[]): JsonSchema {
   return schema;
 }
 
-type BodyOf = (format: ProblemFormatter, problem: Problem, requestId: string) => unknown;
-
 /** The response schema (with its description and example) of one error status in one dialect. */
-export function errorDoc(format: ProblemFormatter, status: number, bodyOf: BodyOf): JsonSchema {
+export function errorDoc(format: ProblemFormatter, status: number): JsonSchema {
   const sample = SAMPLE[status] ?? { code: 'request.invalid', message: 'Bad request.' };
   const variants: Problem[] = [
     { status, ...sample },
     { status, code: sample.code, message: sample.message },
   ];
-  const bodies = variants.map((problem) => bodyOf(format, problem, EXAMPLE_REQUEST_ID));
+  const bodies = variants.map((problem) => formatWithRequestId(format, problem, EXAMPLE_REQUEST_ID).body);
   return { ...inferSchema(bodies), description: REASON[status] ?? 'Error.', examples: [bodies[0]] };
 }

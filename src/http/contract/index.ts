@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import type { Config } from '../../config.ts';
-import { errorFormatOf, formatWithRequestId, type ProblemFormatter } from '../errors.ts';
+import { errorFormatOf, type ProblemFormatter } from '../errors.ts';
 import { ERROR_MARK } from '../schemas.ts';
 import { errorDoc, type JsonSchema } from './error-docs.ts';
 import { operationIdFor } from './operation-id.ts';
@@ -78,11 +78,10 @@ function withErrors(route: RouteOptions, schema: FastifySchema): Responses {
     if (status.startsWith('2') && !response.description) declared[status] = { ...response, description: 'Successful Response' };
   }
   const marked = Object.keys(declared).filter((status) => declared[status]?.[ERROR_MARK]).map(Number);
-  const bodyOf = (f: ProblemFormatter, problem: Parameters<ProblemFormatter>[0], id: string) => formatWithRequestId(f, problem, id).body;
   for (const status of new Set([...marked, ...edgeStatuses(route, schema)])) {
     const wire = String(format({ status, code: 'request.invalid', message: '' }).status);
     if (declared[wire] && !declared[wire][ERROR_MARK]) continue;
-    declared[wire] = errorDoc(format, status, bodyOf);
+    declared[wire] = errorDoc(format, status);
   }
   return declared;
 }
