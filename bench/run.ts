@@ -7,6 +7,8 @@ const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   bulk: () => import('./bulk.ts'),
   batch: () => import('./batch.ts'),
   'write-path': () => import('./write-path.ts'),
+  orders: () => import('./orders.ts'),
+  'credit-notes': () => import('./credit-notes.ts'),
 };
 
 async function run(): Promise<void> {

@@ -7,6 +7,7 @@ import { apiV1 } from './http/api-v1/index.ts';
 import { formatNative } from './http/api-v1/format.ts';
 import { bulkSurface } from './http/bulk/index.ts';
 import { hostedSurface } from './http/hosted/index.ts';
+import { ordersSurface } from './http/orders/index.ts';
 import { presentedToken, registerAuth } from './http/auth.ts';
 import { registerContract } from './http/contract/index.ts';
 import { installErrorFormat } from './http/errors.ts';
@@ -82,5 +83,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(apiV1, { prefix: '/api/v1' });
   await app.register(bulkSurface);
   await app.register(hostedSurface);
+  await app.register(ordersSurface);
   return app;
 }

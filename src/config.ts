@@ -13,6 +13,8 @@ export interface Config {
   /** Most invoices in one POST /api/v1/invoices/batch (seeds/004). */
   batchMaxItems: number;
   maxLineItems: number;
+  /** Most order ids one POST /invoices/bulk may name (seeds/003). */
+  bulkMaxOrderIds: number;
   bodyLimitBytes: number;
   /** Requests per minute per token; 0 disables the limiter. */
   rateLimitPerMinute: number;
@@ -75,6 +77,7 @@ export function loadConfig(env: Env = process.env): Config {
     bulkMaxItems: int(env, 'BULK_MAX_ITEMS', 50, 1, 10_000),
     batchMaxItems: int(env, 'BATCH_MAX_ITEMS', 100, 1, 10_000),
     maxLineItems: int(env, 'MAX_LINE_ITEMS', 500, 1, 10_000),
+    bulkMaxOrderIds: int(env, 'BULK_MAX_ORDER_IDS', 100, 1, 10_000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     idempotencyTtlSeconds: int(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),

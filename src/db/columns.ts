@@ -10,6 +10,7 @@ export const INVOICE_COLUMNS: Record<keyof InvoiceRow, ColumnType> = {
   ...{ party_name: 'text', party_email: 'text', number: 'text', bill_number: 'text', currency: 'text' },
   ...{ date: 'date', due_date: 'date', place_of_supply: 'text', tax_regime: 'text', description: 'text', reference: 'text' },
   ...{ subtotal: money, discount_total: money, ...tax, total_paid: money, hosted_token: 'text' },
+  ...{ amount_credited: money, credit_pre_payment: money, amount_debited: money },
   ...{ order_id: 'text', import_id: 'text', entity_id: 'text', stripe_invoice_id: 'text', recurring_template_id: 'text' },
   ...{ delivered: 'boolean', delivered_on: 'timestamptz', paid_on: 'timestamptz', finalized_at: 'timestamptz' },
   ...{ voided_at: 'timestamptz', created_at: 'timestamptz', updated_at: 'timestamptz' },

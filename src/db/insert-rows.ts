@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../modules/context.ts';
 
 /** PostgreSQL types of the columns we bulk-insert. */
-export type ColumnType = 'text' | 'int' | 'bigint' | 'numeric' | 'boolean' | 'date' | 'timestamptz' | 'json';
+export type ColumnType = 'text' | 'int' | 'bigint' | 'numeric' | 'boolean' | 'date' | 'timestamptz' | 'json' | 'jsonb';
 
 /**
  * Set-based insert of many rows with ONE parameter: the rows as a JSON array, expanded by
@@ -13,8 +13,22 @@ export type ColumnType = 'text' | 'int' | 'bigint' | 'numeric' | 'boolean' | 'da
  */
 export async function insertRows<R extends object>(tx: Tx, table: string, columns: Record<keyof R & string, ColumnType>, rows: R[]): Promise<void> {
   if (rows.length === 0) return;
+  await sql`${insertStatement(table, columns, rows)}`.execute(tx);
+}
+
+/**
+ * The same insert for rows with an `id` whose key may already be taken (client-chosen ids):
+ * rows that conflict, also with a concurrent insert, are skipped; returns the ids inserted.
+ */
+export async function insertNewRows<R extends { id: string }>(tx: Tx, table: string, columns: Record<keyof R & string, ColumnType>, rows: R[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const result = await sql<{ id: string }>`${insertStatement(table, columns, rows)} on conflict do nothing returning id`.execute(tx);
+  return new Set(result.rows.map((r) => r.id));
+}
+
+function insertStatement<R extends object>(table: string, columns: Record<keyof R & string, ColumnType>, rows: R[]) {
   const names = Object.keys(columns) as (keyof R & string)[];
   const list = sql.join(names.map((n) => sql.ref(n)));
   const definition = sql.join(names.map((n) => sql`${sql.ref(n)} ${sql.raw(columns[n])}`));
-  await sql`insert into ${sql.table(table)} (${list}) select ${list} from json_to_recordset(${JSON.stringify(rows)}::json) as r(${definition})`.execute(tx);
+  return sql`insert into ${sql.table(table)} (${list}) select ${list} from json_to_recordset(${JSON.stringify(rows)}::json) as r(${definition})`;
 }

@@ -18,6 +18,8 @@ export interface BusinessesTable {
   number_padding: Generated<number>;
   number_reset: Generated<'never' | 'fiscal_year'>;
   fiscal_year_start_month: Generated<number>;
+  credit_note_prefix: Generated<string>;
+  debit_note_prefix: Generated<string>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -118,6 +120,9 @@ export interface InvoicesTable extends TaxColumns {
   subtotal: number;
   discount_total: number;
   total_paid: Generated<number>;
+  amount_credited: Generated<number>;
+  credit_pre_payment: Generated<number>;
+  amount_debited: Generated<number>;
   hosted_token: string;
   order_id: string | null;
   import_id: string | null;
@@ -170,6 +175,7 @@ export interface JournalEntriesTable {
   business_id: string;
   id: string;
   invoice_id: string | null;
+  note_id: string | null;
   kind: string;
   memo: string;
   currency: string;
@@ -192,10 +198,67 @@ export interface PaymentsTable {
   invoice_id: string;
   amount: number;
   paid_on: string;
-  source: 'manual' | 'stripe';
+  source: 'manual' | 'stripe' | 'credit';
   reference: string | null;
   journal_entry_id: string;
   created_at: string;
+}
+
+export type NoteKind = 'credit_note' | 'debit_note';
+
+export interface CreditNotesTable {
+  business_id: string;
+  id: string;
+  kind: NoteKind;
+  number: string;
+  invoice_id: string;
+  customer_id: string;
+  currency: string;
+  date: string;
+  status: 'issued' | 'void';
+  reason: string | null;
+  memo: string | null;
+  subtotal: number;
+  cgst: number;
+  sgst: number;
+  igst: number;
+  tax: number;
+  tax_total: number;
+  total: number;
+  pre_payment_amount: number;
+  refund_amount: number;
+  credit_amount: number;
+  out_of_band_amount: number;
+  hosted_token: string;
+  created_at: string;
+  voided_at: string | null;
+}
+
+export interface CreditNoteLinesTable {
+  business_id: string;
+  note_id: string;
+  id: string;
+  position: number;
+  invoice_line_id: string | null;
+  name: string;
+  hsn_code: string | null;
+  quantity: string | null;
+  tax_rate: string;
+  taxable: number;
+  cgst: number;
+  sgst: number;
+  igst: number;
+  tax: number;
+  tax_total: number;
+  total: number;
+}
+
+export interface CustomerCreditsTable {
+  business_id: string;
+  customer_id: string;
+  currency: string;
+  balance: number;
+  updated_at: string;
 }
 
 export interface EventsTable {
@@ -238,6 +301,39 @@ export interface DelayedChargesTable {
   updated_at: string;
 }
 
+export type OrderStatus = 'open' | 'invoiced' | 'cancelled';
+
+export interface OrdersTable {
+  business_id: string;
+  id: string;
+  customer_id: string;
+  currency: string;
+  place_of_supply: string | null;
+  meta: Json;
+  status: OrderStatus;
+  total: number;
+  invoice_id: string | null;
+  invoiced_by: Json;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrderLinesTable {
+  business_id: string;
+  order_id: string;
+  id: string;
+  position: number;
+  item_id: string | null;
+  name: string;
+  description: string | null;
+  hsn_code: string | null;
+  quantity: string;
+  unit_price: number;
+  discount_percent: string | null;
+  discount_amount: number | null;
+  tax_rate: string;
+}
+
 export interface DB {
   businesses: BusinessesTable;
   principals: PrincipalsTable;
@@ -257,9 +353,18 @@ export interface DB {
   events: EventsTable;
   jobs: JobsTable;
   delayed_charges: DelayedChargesTable;
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
+  credit_notes: CreditNotesTable;
+  credit_note_lines: CreditNoteLinesTable;
+  customer_credits: CustomerCreditsTable;
 }
 
 export type Business = Selectable<BusinessesTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type InvoiceLineRow = Selectable<InvoiceLinesTable>;
 export type DelayedChargeRow = Selectable<DelayedChargesTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type OrderLineRow = Selectable<OrderLinesTable>;
+export type CreditNoteRow = Selectable<CreditNotesTable>;
+export type CreditNoteLineRow = Selectable<CreditNoteLinesTable>;

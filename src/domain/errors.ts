@@ -53,6 +53,18 @@ export const invalid = (message: string, field?: string, source?: 'body' | 'quer
 export const required = (field: string) =>
   new DomainError('validation.required', `Field '${field}' is required.`, field);
 
+/**
+ * Several input errors reported at once (all-or-nothing batches): the first one gives the
+ * code, status and message; surfaces that list issues show them all.
+ */
+export class DomainErrors extends DomainError {
+  constructor(readonly errors: [DomainError, ...DomainError[]]) {
+    const [first] = errors;
+    super(first.code, first.message, first.field, first.source);
+    this.name = 'DomainErrors';
+  }
+}
+
 /** The same error, its field placed under `prefix`: an item of a request's list (`items[3]`). */
 export const within = (error: DomainError, prefix: string) =>
   new DomainError(error.code, error.message, error.field ? `${prefix}.${error.field}` : prefix, error.source);

@@ -12,6 +12,7 @@ export const ACCOUNTS = {
   outputSgst: '2201',
   outputIgst: '2202',
   outputTax: '2210',
+  customerCredits: '2300',
   revenue: '4000',
   expenses: '5000',
 } as const;
@@ -36,6 +37,7 @@ export const CHART_OF_ACCOUNTS: Account[] = [
   { code: ACCOUNTS.outputSgst, name: 'Output SGST', type: 'liability' },
   { code: ACCOUNTS.outputIgst, name: 'Output IGST', type: 'liability' },
   { code: ACCOUNTS.outputTax, name: 'Output Tax', type: 'liability' },
+  { code: ACCOUNTS.customerCredits, name: 'Customer credits', type: 'liability' },
   { code: ACCOUNTS.revenue, name: 'Revenue', type: 'revenue' },
   { code: ACCOUNTS.expenses, name: 'Expenses', type: 'expense' },
 ];
@@ -110,6 +112,52 @@ export function billApprovedLines(t: InvoiceTotals): PostingLine[] {
 
 export function billPaymentLines(amount: bigint): PostingLine[] {
   return entry([debit(ACCOUNTS.payable, amount), credit(ACCOUNTS.bank, amount)]);
+}
+
+const OUTPUT_TAX = {
+  cgst: ACCOUNTS.outputCgst,
+  sgst: ACCOUNTS.outputSgst,
+  igst: ACCOUNTS.outputIgst,
+  tax: ACCOUNTS.outputTax,
+};
+
+/** How the amount of a credit note is settled; the four parts add up to its total. */
+export interface CreditSettlement {
+  /** Still unpaid on the invoice: it only lowers what the customer owes. */
+  prePayment: bigint;
+  refund: bigint;
+  credit: bigint;
+  outOfBand: bigint;
+}
+
+/**
+ * Dr Revenue = net, Dr each output tax; Cr AR for the pre-payment part and for the part
+ * settled out of band (that one is then cleared by outOfBandSettlementLines), Cr Bank for
+ * the refund, Cr Customer credits for the credit balance.
+ */
+export function creditNoteLines(t: InvoiceTotals, s: CreditSettlement): PostingLine[] {
+  return entry([
+    debit(ACCOUNTS.revenue, t.subtotal),
+    ...taxLines(t, OUTPUT_TAX, debit),
+    credit(ACCOUNTS.receivable, s.prePayment + s.outOfBand),
+    credit(ACCOUNTS.bank, s.refund),
+    credit(ACCOUNTS.customerCredits, s.credit),
+  ]);
+}
+
+/** The part of a credit note paid back outside Billow: Dr AR / Cr Bank. */
+export function outOfBandSettlementLines(amount: bigint): PostingLine[] {
+  return entry([debit(ACCOUNTS.receivable, amount), credit(ACCOUNTS.bank, amount)]);
+}
+
+/** A debit note (supplementary invoice) posts like an invoice: Dr AR / Cr Revenue / Cr output tax. */
+export function debitNoteLines(t: InvoiceTotals): PostingLine[] {
+  return invoiceFinalizedLines(t);
+}
+
+/** A customer's credit balance settling an invoice: Dr Customer credits / Cr AR. */
+export function creditAppliedLines(amount: bigint): PostingLine[] {
+  return entry([debit(ACCOUNTS.customerCredits, amount), credit(ACCOUNTS.receivable, amount)]);
 }
 
 export function reversalLines(lines: PostingLine[]): PostingLine[] {

@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { DomainError } from '../domain/errors.ts';
+import { DomainError, DomainErrors } from '../domain/errors.ts';
 
 /** An error raised at the HTTP edge (authentication, limits) rather than by a use case. */
 export class RequestError extends Error {
@@ -166,11 +166,17 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
   FST_ERR_NOT_FOUND: { status: 404, code: 'not_found.route' },
 };
 
+const issueOf = (error: DomainError): Issue => ({
+  loc: [error.source, ...(error.field ? fieldToPath(error.field) : [])],
+  msg: error.message,
+  type: error.code,
+});
+
 export function toProblem(error: unknown): Problem {
   if (error instanceof DomainError) {
     if (error.status === 422) {
-      const loc: Loc = [error.source, ...(error.field ? fieldToPath(error.field) : [])];
-      return { status: 422, code: error.code, message: error.message, field: error.field, issues: [{ loc, msg: error.message, type: error.code }] };
+      const all = error instanceof DomainErrors ? error.errors.filter((e) => e.status === 422) : [error];
+      return { status: 422, code: error.code, message: error.message, field: error.field, issues: all.map(issueOf) };
     }
     return { status: error.status, code: error.code, message: error.message, field: error.field };
   }

@@ -195,6 +195,18 @@ describe('errors: nothing is created', () => {
     await expectNothingWritten(tenant, charge);
   });
 
+  it('lists every invalid item in one 422; the first failing item decides between 404 and 422', async () => {
+    const { tenant, charge } = await tenantWithCharge();
+    await createCustomer(tenant, { id: 'ct_nostate', state: null });
+    const pastDue = batchItem('ct_1', { due_date: '2020-01-01' });
+    const invalid = await tenant.post(BATCH, { items: [batchItem('ct_0'), pastDue, batchItem('ct_2'), batchItem('ct_nostate'), batchItem('ct_gone')] });
+    expect422(invalid, ['body', 'items', 1, 'due_date'], 'validation.invalid');
+    expect422(invalid, ['body', 'items', 3, 'customer_id'], 'validation.required');
+    expect(invalid.json().detail).toHaveLength(2);
+    expect(expectDetail(await tenant.post(BATCH, { items: [batchItem('ct_gone'), pastDue] }), 404)).toContain("'ct_gone'");
+    await expectNothingWritten(tenant, charge);
+  });
+
   it('401 without a token, 403 without invoices.CREATE', async () => {
     const { tenant, charge } = await tenantWithCharge();
     const body = { items: [batchItem('ct_0')], include_delayed_charges: true };

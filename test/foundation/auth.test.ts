@@ -201,7 +201,7 @@ describe('admin API: POST /api/v1/businesses', () => {
     expect(body.business).toMatchObject({ name: 'Admin-made', country: 'IN', state: 'IN-KA', currency: 'INR', invoice_prefix: 'KA-' });
     // Closed response: internal columns never leak.
     expect(Object.keys(body.business).sort()).toEqual(
-      ['country', 'created_at', 'currency', 'gstin', 'id', 'invoice_prefix', 'name', 'number_padding', 'number_reset', 'state', 'updated_at'].sort(),
+      ['country', 'created_at', 'credit_note_prefix', 'currency', 'debit_note_prefix', 'gstin', 'id', 'invoice_prefix', 'name', 'number_padding', 'number_reset', 'state', 'updated_at'].sort(),
     );
 
     const own = await get(`/api/v1/businesses/${body.business.id}`, bearer(body.token));

@@ -123,4 +123,62 @@ describe('fuzzed bodies never cause a 5xx', () => {
       { numRuns: 200 },
     );
   });
+
+  it('POST /api/v1/orders and POST /bulk/orders with mutated orders', async () => {
+    const validOrder = () => ({ customer_id: 'ct_fuzz', currency: 'INR', place_of_supply: 'IN-MH', meta: { channel: 'web' }, line_items: [{ id: 'l1', item_id: 'it_fuzz', quantity: 2 }] });
+    const mutatedOrder = fc
+      .record({ field: fc.constantFrom('id', 'customer_id', 'currency', 'place_of_supply', 'meta', 'line_items'), line: fc.constantFrom('id', ...LINE_FIELDS), onLine: fc.boolean(), value: nasty })
+      .map(({ field, line, onLine, value }) => {
+        const body: Json = validOrder();
+        if (onLine) body.line_items[0][line] = value;
+        else body[field] = value;
+        return body;
+      });
+    await fc.assert(fc.asyncProperty(fc.oneof(mutatedOrder, nasty), (body) => neverServerError('POST', '/api/v1/orders', body)), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(mutatedOrder, nasty), { minLength: 1, maxLength: 5 }), async (orders) => {
+        const response = await tenant.post('/bulk/orders', { orders });
+        expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
+        expect(response.json().results).toHaveLength(orders.length);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('credit notes, debit notes and /bulk/credit-notes with mutated bodies', async () => {
+    const invoice = (await tenant.post('/api/v1/invoices', { ...validInvoice(), auto_approve: true })).json();
+    const lineId = invoice.line_items[0].id as string;
+    const validNote = () => ({ reason: 'other', date: '2026-06-01', lines: [{ line_id: lineId, quantity: '0.01' }, { description: 'x', amount: 1, tax_rate: 5 }] });
+    const fields = ['reason', 'date', 'memo', 'lines', 'refund_amount', 'credit_amount', 'out_of_band_amount', 'invoice_id'];
+    const lineFields = ['line_id', 'quantity', 'amount', 'description', 'tax_rate'];
+    const mutatedNote = fc.record({ field: fc.constantFrom(...fields), line: fc.constantFrom(...lineFields), onLine: fc.boolean(), value: nasty }).map(({ field, line, onLine, value }) => {
+      const body: Json = validNote();
+      if (onLine) body.lines[0][line] = value;
+      else body[field] = value;
+      return body;
+    });
+    const urls = [`/api/v1/invoices/${invoice.id}/credit-notes`, `/api/v1/invoices/${invoice.id}/debit-notes`];
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...urls), fc.oneof(mutatedNote, nasty), (url, body) => neverServerError('POST', url, body)), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(mutatedNote.map((b) => ({ invoice_id: invoice.id, ...b })), nasty), { minLength: 1, maxLength: 4 }), async (items) => {
+        const response = await tenant.post('/bulk/credit-notes', { credit_notes: items });
+        expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
+        expect(response.json().results).toHaveLength(items.length);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('POST /invoices/bulk with random bodies and random orderIds: 4xx in the seeds/003 envelope', async () => {
+    await tenant.post('/api/v1/orders', { id: 'ord_fuzz', customer_id: 'ct_fuzz', currency: 'INR', place_of_supply: 'IN-MH', line_items: [{ item_id: 'it_fuzz', quantity: 1 }] });
+    const body = fc.oneof(nasty, fc.record({ orderIds: fc.oneof(nasty, fc.array(fc.oneof(nasty, fc.constant('ord_fuzz')), { maxLength: 5 })) }), fc.record({ orderIds: fc.constant(['ord_fuzz']), finalize: nasty }));
+    await fc.assert(
+      fc.asyncProperty(body, async (payload) => {
+        const response = await tenant.post('/invoices/bulk', payload);
+        expect(response.statusCode, `${JSON.stringify(payload)?.slice(0, 300)} → ${response.body.slice(0, 300)}`).toBeLessThan(500);
+        expect(Object.keys(response.json()).sort()).toEqual(response.statusCode === 201 ? ['count', 'data', 'message', 'success'] : ['message', 'success']);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

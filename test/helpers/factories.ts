@@ -20,6 +20,8 @@ export interface BusinessOverrides {
   currency?: string;
   invoice_prefix?: string;
   number_reset?: 'never' | 'fiscal_year';
+  credit_note_prefix?: string;
+  debit_note_prefix?: string;
 }
 
 /** Default: a GST business in Maharashtra invoicing in INR. */

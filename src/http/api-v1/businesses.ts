@@ -17,6 +17,8 @@ const BusinessCreate = Closed({
   invoice_prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 10 })),
   number_padding: Type.Optional(Type.Integer({ minimum: 1, maximum: 12 })),
   number_reset: Type.Optional(Type.Union([Type.Literal('never'), Type.Literal('fiscal_year')])),
+  credit_note_prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 10, description: "Credit note numbers' prefix (default CN-)." })),
+  debit_note_prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 10, description: "Debit note numbers' prefix (default DN-)." })),
 });
 
 export const BusinessSchema = Type.Object({
@@ -29,6 +31,8 @@ export const BusinessSchema = Type.Object({
   invoice_prefix: Type.String(),
   number_padding: Type.Integer(),
   number_reset: Type.String(),
+  credit_note_prefix: Type.String(),
+  debit_note_prefix: Type.String(),
   created_at: Timestamp,
   updated_at: Timestamp,
 });

@@ -31,6 +31,9 @@ export const Party = Type.Object({
   state: Nullable(Type.String()),
   gstin: Nullable(Type.String()),
   payment_terms_days: Type.Integer(),
+  credit_balance: Type.Optional(
+    Type.Record(Type.String(), Type.Integer(), { description: "Customers only: credit held per currency (minor units), applied to the customer's next invoice in it." }),
+  ),
   created_at: Timestamp,
   updated_at: Timestamp,
 });

@@ -11,6 +11,8 @@ import {
   listRecords,
   updateRecord,
 } from '../../modules/catalog/records.ts';
+import type { Db } from '../../modules/context.ts';
+import { creditBalances } from '../../modules/notes/customer-credits.ts';
 import { businessOf } from '../auth.ts';
 import { contextOf, respond } from '../respond.ts';
 import { errorResponses, IdParams, ListQuery, PageOf } from '../schemas.ts';
@@ -28,10 +30,19 @@ interface CatalogResource {
   response: TSchema;
   columns: (input: Record<string, unknown>) => Record<string, unknown>;
   toWire: (row: AnyRow) => unknown;
+  /** Adds what the row is shown with from elsewhere (a customer's credit balance). */
+  enrich?: (db: Db, businessId: string, rows: AnyRow[]) => Promise<AnyRow[]>;
 }
 
+async function withCreditBalances(db: Db, businessId: string, rows: AnyRow[]): Promise<AnyRow[]> {
+  const balances = await creditBalances(db, businessId, rows.map((r) => r.id));
+  return rows.map((row) => ({ ...row, credit_balance: balances.get(row.id) ?? {} }));
+}
+
+const customerToWire = (row: AnyRow) => ({ ...partyToWire(row), credit_balance: row.credit_balance ?? {} });
+
 const RESOURCES: CatalogResource[] = [
-  { path: '/customers', noun: 'customer', table: 'customers', tag: 'customers', create: PartyCreate, update: PartyUpdate, response: Party, columns: partyColumns, toWire: partyToWire },
+  { path: '/customers', noun: 'customer', table: 'customers', tag: 'customers', create: PartyCreate, update: PartyUpdate, response: Party, columns: partyColumns, toWire: customerToWire, enrich: withCreditBalances },
   { path: '/vendors', noun: 'vendor', table: 'vendors', tag: 'vendors', create: PartyCreate, update: PartyUpdate, response: Party, columns: partyColumns, toWire: partyToWire },
   { path: '/items', noun: 'item', table: 'items', tag: 'items', create: ItemCreate, update: ItemUpdate, response: Item, columns: itemColumns, toWire: itemToWire },
 ];
@@ -78,7 +89,8 @@ function registerResource(app: FastifyInstance, r: CatalogResource): void {
         cursor: query.cursor,
         includeTotal: query.include_total,
       });
-      return { ...page, items: page.items.map(r.toWire) };
+      const items = r.enrich ? await r.enrich(request.server.deps.db, businessOf(request).businessId, page.items) : page.items;
+      return { ...page, items: items.map(r.toWire) };
     },
   );
   app.get(
@@ -93,7 +105,13 @@ function registerResource(app: FastifyInstance, r: CatalogResource): void {
         response: { 200: r.response, ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => r.toWire(await getRecord(request.server.deps.db, businessOf(request).businessId, r.table, (request.params as Params).id)),
+    async (request) => {
+      const { db } = request.server.deps;
+      const { businessId } = businessOf(request);
+      const row = await getRecord(db, businessId, r.table, (request.params as Params).id);
+      const [shown] = r.enrich ? await r.enrich(db, businessId, [row]) : [row];
+      return r.toWire(shown as AnyRow);
+    },
   );
   for (const method of ['PATCH', 'PUT'] as const) {
     app.route({
@@ -109,8 +127,10 @@ function registerResource(app: FastifyInstance, r: CatalogResource): void {
         response: { 200: r.response, ...errorResponses(401, 403, 404, 422) },
       },
       handler: async (request) => {
-        const row = await updateRecord(contextOf(request), r.table, (request.params as Params).id, r.columns(request.body as Record<string, unknown>));
-        return r.toWire(row);
+        const ctx = contextOf(request);
+        const row = await updateRecord(ctx, r.table, (request.params as Params).id, r.columns(request.body as Record<string, unknown>));
+        const [shown] = r.enrich ? await r.enrich(ctx.db, ctx.businessId, [row]) : [row];
+        return r.toWire(shown as AnyRow);
       },
     });
   }

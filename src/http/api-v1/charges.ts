@@ -63,6 +63,7 @@ function registerWrites(app: FastifyInstance): void {
       config: { scope: 'charges.CREATE' },
       schema: {
         tags,
+        operationId: 'create_delayed_charge_api_v1_delayed_charges_post',
         summary: 'Record a delayed charge',
         description: "Records an amount to bill a customer later; the next batch invoice with include_delayed_charges sweeps it in as a line.",
         body: ChargeCreate,
@@ -78,6 +79,7 @@ function registerWrites(app: FastifyInstance): void {
       config: { scope: 'charges.UPDATE' },
       schema: {
         tags,
+        operationId: 'update_delayed_charge_api_v1_delayed_charges__id__patch',
         summary: 'Update a pending delayed charge',
         description: 'Changes the description, price, currency or tax rate of a charge while it is pending; an invoiced charge answers 409.',
         params: IdParams,
@@ -93,6 +95,7 @@ function registerWrites(app: FastifyInstance): void {
       config: { scope: 'charges.DELETE' },
       schema: {
         tags,
+        operationId: 'delete_delayed_charge_api_v1_delayed_charges__id__delete',
         summary: 'Delete a pending delayed charge',
         description: 'Deletes a charge while it is pending; an invoiced charge answers 409.',
         params: IdParams,
@@ -113,6 +116,7 @@ function registerReads(app: FastifyInstance): void {
       config: { scope: 'charges.READ' },
       schema: {
         tags,
+        operationId: 'list_delayed_charges_api_v1_delayed_charges_get',
         summary: 'List delayed charges',
         description: 'Newest first, keyset-paginated; filter by customer_id and status.',
         querystring: ListChargesQuery,
@@ -131,6 +135,7 @@ function registerReads(app: FastifyInstance): void {
       config: { scope: 'charges.READ' },
       schema: {
         tags,
+        operationId: 'get_delayed_charge_api_v1_delayed_charges__id__get',
         summary: 'Get a delayed charge',
         description: 'One delayed charge, with the invoice that swept it once invoiced.',
         params: IdParams,

@@ -5,6 +5,8 @@ import { registerBusinessRoutes } from './businesses.ts';
 import { registerCatalogRoutes } from './catalog.ts';
 import { registerChargeRoutes } from './charges.ts';
 import { registerDocumentRoutes } from './documents.ts';
+import { registerOrderRoutes } from './orders.ts';
+import { registerNoteRoutes } from './notes.ts';
 import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
 
@@ -17,5 +19,7 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerBatchRoutes(app);
   registerDocumentRoutes(app);
   registerChargeRoutes(app);
+  registerNoteRoutes(app);
   registerReportRoutes(app);
+  registerOrderRoutes(app);
 }

@@ -1,19 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import type { ValidateFunction } from 'ajv';
 import { Type } from 'typebox';
-import { DomainError, type ErrorCode } from '../../domain/errors.ts';
 import type { Scope } from '../../modules/auth/scopes.ts';
 import { createDocument, createDocuments, type CreateOutcome } from '../../modules/invoicing/create-documents.ts';
 import type { DocumentInput } from '../../modules/invoicing/types.ts';
 import { BillInput, BillResponse, InvoiceInput, InvoiceResponse } from '../document-schemas.ts';
 import { installErrorFormat } from '../errors.ts';
-import { UNSTORABLE_TEXT, unstorablePath } from '../json-body.ts';
-import { issuesFromAjv, problemFromIssues } from '../problem.ts';
 import { respond } from '../respond.ts';
-import { Closed, Nullable } from '../schemas.ts';
+import { Closed } from '../schemas.ts';
 import { compileBodyValidator, validatorCompiler } from '../validation.ts';
 import { observeBulkItems } from '../ops/metrics.ts';
 import { formatBulk, itemError } from './format.ts';
+import { checkBatchSize, checkItem, ItemErrorSchema } from './items.ts';
+import { registerBulkCreditNotes } from './notes.ts';
+import { registerBulkOrders } from './orders.ts';
 
 interface Dialect {
   kind: 'invoice' | 'bill';
@@ -35,22 +34,6 @@ const SEED_REQUEST = {
     { customer_id: 'ct_beta', date: '2026-05-12T00:00:00', place_of_supply: 'IN-KA', line_items: [{ item_id: 'it_widget', quantity: 3 }], auto_approve: true },
   ],
 };
-
-const ItemErrorSchema = Type.Object({ code: Type.String(), message: Type.String(), field: Nullable(Type.String()) });
-
-/** Each item is validated on its own, so one malformed item fails alone (STACK-NOTES). */
-function checkItem(validate: ValidateFunction, item: unknown): DocumentInput | DomainError {
-  const badText = unstorablePath(item);
-  if (badText !== undefined) return new DomainError('validation.invalid', UNSTORABLE_TEXT, badText || undefined);
-  if (validate(item)) return item as DocumentInput;
-  const problem = problemFromIssues(issuesFromAjv(validate.errors ?? []), false);
-  return new DomainError(problem.code as ErrorCode, problem.message, problem.field);
-}
-
-function checkBatchSize(items: unknown[], max: number, plural: string): void {
-  if (items.length === 0) throw new DomainError('validation.invalid', `Send at least one item in '${plural}'.`, plural);
-  if (items.length > max) throw new DomainError('validation.too_large', `At most ${max} ${plural} per request; got ${items.length}.`, plural);
-}
 
 function bulkBody(d: Dialect) {
   return (outcome: CreateOutcome) => ({
@@ -92,7 +75,7 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
       const items = (request.body as Record<string, unknown[]>)[d.plural] as unknown[];
       checkBatchSize(items, request.server.deps.config.bulkMaxItems, d.plural);
       observeBulkItems(request, items.length);
-      const inputs = items.map((item) => checkItem(validate, item));
+      const inputs = items.map((item) => checkItem<DocumentInput>(validate, item));
       const options = { kind: d.kind, maxLineItems: request.server.deps.config.maxLineItems, bulkEvent: true };
       return respond(request, reply, { status: 200, format: formatBulk, body: bulkBody(d) }, (ctx) => createDocuments(ctx, inputs, options));
     },
@@ -117,8 +100,10 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
   );
 }
 
-/** The seeds/000 dialect at the root: /bulk/invoices, /bulk/bills, /invoices, /bills. */
+/** The seeds/000 dialect at the root: /bulk/invoices, /bulk/bills, /invoices, /bills, /bulk/orders. */
 export async function bulkSurface(app: FastifyInstance): Promise<void> {
   installErrorFormat(app, formatBulk);
   for (const dialect of DIALECTS) registerDialect(app, dialect);
+  registerBulkOrders(app);
+  registerBulkCreditNotes(app);
 }

@@ -5,6 +5,7 @@ import { findByHostedToken } from '../../modules/invoicing/read.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
 import { Closed, errorResponses, HtmlPage, PdfFile } from '../schemas.ts';
 import { renderInvoicePage } from './page.ts';
+import { registerHostedNotes } from './notes.ts';
 import { renderDocumentPdf } from './pdf.ts';
 
 const HostedParams = Closed({ businessId: Type.String({ maxLength: 64 }), token: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }) });
@@ -58,4 +59,5 @@ export async function hostedSurface(app: FastifyInstance): Promise<void> {
     const params = request.params as Params;
     return sendPdf(reply, await find(params), params.businessId);
   });
+  registerHostedNotes(app);
 }

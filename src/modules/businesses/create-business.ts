@@ -18,6 +18,8 @@ export interface NewBusiness {
   invoice_prefix?: string | undefined;
   number_padding?: number | undefined;
   number_reset?: 'never' | 'fiscal_year' | undefined;
+  credit_note_prefix?: string | undefined;
+  debit_note_prefix?: string | undefined;
 }
 
 function validate(input: NewBusiness): void {
@@ -27,11 +29,16 @@ function validate(input: NewBusiness): void {
     if (!input.state) throw required('state');
     if (!isPlaceOfSupply(input.state)) throw invalid(`Unknown Indian state code '${input.state}'.`, 'state');
   }
-  const prefix = input.invoice_prefix ?? 'INV-';
-  if (!isValidPrefix(prefix)) throw invalid('invoice_prefix may contain only letters, digits, / and -.', 'invoice_prefix');
-  // GST caps invoice numbers at 16 characters; leave room for the counter (and a fiscal year).
+  // GST caps invoice (and note) numbers at 16 characters; leave room for the counter (and a fiscal year).
   const room = 16 - (input.number_padding ?? 5) - (input.number_reset === 'fiscal_year' ? 5 : 0);
-  if (prefix.length > room) throw invalid(`invoice_prefix is too long: numbers must fit in 16 characters.`, 'invoice_prefix');
+  for (const [field, prefix] of [
+    ['invoice_prefix', input.invoice_prefix ?? 'INV-'],
+    ['credit_note_prefix', input.credit_note_prefix ?? 'CN-'],
+    ['debit_note_prefix', input.debit_note_prefix ?? 'DN-'],
+  ] as const) {
+    if (!isValidPrefix(prefix)) throw invalid(`${field} may contain only letters, digits, / and -.`, field);
+    if (prefix.length > room) throw invalid(`${field} is too long: numbers must fit in 16 characters.`, field);
+  }
 }
 
 async function insertBusiness(tx: Tx, input: NewBusiness, now: string): Promise<Business> {
@@ -47,6 +54,8 @@ async function insertBusiness(tx: Tx, input: NewBusiness, now: string): Promise<
       ...(input.invoice_prefix !== undefined ? { invoice_prefix: input.invoice_prefix } : {}),
       ...(input.number_padding !== undefined ? { number_padding: input.number_padding } : {}),
       ...(input.number_reset !== undefined ? { number_reset: input.number_reset } : {}),
+      ...(input.credit_note_prefix !== undefined ? { credit_note_prefix: input.credit_note_prefix } : {}),
+      ...(input.debit_note_prefix !== undefined ? { debit_note_prefix: input.debit_note_prefix } : {}),
       created_at: now,
       updated_at: now,
     })

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { InvoiceKind } from '../../db/schema.ts';
-import { DomainError, within } from '../../domain/errors.ts';
+import { DomainError, DomainErrors, within } from '../../domain/errors.ts';
 import { type Context, type Tx, transact } from '../context.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../db-errors.ts';
 import { findRecords } from '../catalog/records.ts';
@@ -188,10 +188,16 @@ export interface AllOrNothingOptions extends CreateOptions {
   extraLines?: ExtraLines | undefined;
 }
 
-function throwFirstError(slots: Slot[], listField: string): void {
-  const index = slots.findIndex((s) => s.error);
-  const error = slots[index]?.error;
-  if (error) throw within(error, `${listField}[${index}]`);
+/** Reported at once, so a client fixes a batch in one round; beyond that, the rest can wait. */
+const MAX_REPORTED_ERRORS = 100;
+
+/** The first failing item decides the status; with a 422, every invalid item is listed. */
+function throwItemErrors(slots: Slot[], listField: string): void {
+  const errors = slots.flatMap((s, i) => (s.error ? [within(s.error, `${listField}[${i}]`)] : []));
+  const [first, ...rest] = errors;
+  if (!first) return;
+  if (first.status !== 422) throw first;
+  throw new DomainErrors([first, ...rest.filter((e) => e.status === 422).slice(0, MAX_REPORTED_ERRORS - 1)]);
 }
 
 /** Appends the extra lines to their documents and prices those documents again. */
@@ -212,13 +218,14 @@ async function addExtraLines(tx: Tx, ctx: Context, batch: Batch, options: AllOrN
 }
 
 /**
- * Creates every document or none (seeds/004): the first item that fails, in request order,
- * is the request's error and nothing is written. Otherwise the same preparation, pricing and
- * set-based write as createDocuments, in one transaction; views come back in request order.
+ * Creates every document or none (seeds/004): if any item fails nothing is written; the first
+ * failing item (request order) decides the error, and a 422 lists every invalid item.
+ * Otherwise the same preparation, pricing and set-based write as createDocuments, in one
+ * transaction; views come back in request order.
  */
 export async function createAllDocuments(ctx: Context, inputs: DocumentInput[], options: AllOrNothingOptions): Promise<DocumentView[]> {
   const batch = await prepareBatch(ctx, inputs, options);
-  throwFirstError(batch.slots, options.listField);
+  throwItemErrors(batch.slots, options.listField);
   const { extraLines } = options;
   try {
     return await transact(ctx, async (tx) => {

@@ -26,7 +26,15 @@ const periodOf = (business: Business, date: string) =>
   business.number_reset === 'fiscal_year' ? fiscalYearOf(date, business.fiscal_year_start_month) : '';
 
 /** Invoice numbers for documents in order, one reservation per period they fall in. */
-export async function takeInvoiceNumbers(tx: Tx, business: Business, dates: string[]): Promise<string[]> {
+export function takeInvoiceNumbers(tx: Tx, business: Business, dates: string[]): Promise<string[]> {
+  return takeNumbers(tx, business, { series: 'invoice', prefix: business.invoice_prefix }, dates);
+}
+
+/**
+ * Numbers of one series (invoice, credit_note, debit_note) for documents in order: the
+ * business's padding and fiscal-year reset, one reservation per period the dates fall in.
+ */
+export async function takeNumbers(tx: Tx, business: Business, series: { series: string; prefix: string }, dates: string[]): Promise<string[]> {
   const byPeriod = new Map<string, number[]>();
   dates.forEach((date, index) => {
     const period = periodOf(business, date);
@@ -34,10 +42,10 @@ export async function takeInvoiceNumbers(tx: Tx, business: Business, dates: stri
   });
   const numbers: string[] = new Array(dates.length);
   for (const [period, indexes] of byPeriod) {
-    const first = await reserve(tx, business.id, 'invoice', period, indexes.length);
+    const first = await reserve(tx, business.id, series.series, period, indexes.length);
     indexes.forEach((index, k) => {
       numbers[index] = formatDocumentNumber({
-        prefix: business.invoice_prefix,
+        prefix: series.prefix,
         counter: first + k,
         padding: business.number_padding,
         fiscalYear: period || null,

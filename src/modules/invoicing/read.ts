@@ -57,7 +57,7 @@ async function loadEntries(db: Db | Tx, businessId: string, ids: string[]): Prom
 /** Full views of documents in the order of `ids`: four queries whatever the count. */
 export async function loadDocuments(db: Db | Tx, businessId: string, kind: InvoiceKind, ids: string[], baseUrl: string): Promise<DocumentView[]> {
   if (ids.length === 0) return [];
-  const [rows, lines, entries, payments] = await Promise.all([
+  const [rows, lines, entries, payments, notes] = await Promise.all([
     db.selectFrom('invoices').selectAll().where('business_id', '=', businessId).where('kind', '=', kind).where('id', '=', sql<string>`any(${ids}::text[])`).execute(),
     db.selectFrom('invoice_lines').selectAll().where('business_id', '=', businessId).where('invoice_id', '=', sql<string>`any(${ids}::text[])`).orderBy('position').execute(),
     loadEntries(db, businessId, ids),
@@ -68,15 +68,17 @@ export async function loadDocuments(db: Db | Tx, businessId: string, kind: Invoi
       .where('invoice_id', '=', sql<string>`any(${ids}::text[])`)
       .orderBy('id')
       .execute(),
+    db.selectFrom('credit_notes').select(['id', 'kind', 'invoice_id']).where('business_id', '=', businessId).where('invoice_id', '=', sql<string>`any(${ids}::text[])`).orderBy('id').execute(),
   ]);
   const linesBy = groupBy(lines as InvoiceLineRow[], (l) => l.invoice_id);
   const paymentsBy = groupBy(payments, (p) => p.invoice_id);
+  const notesBy = groupBy(notes, (n) => n.invoice_id);
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.flatMap((id) => {
     const row = byId.get(id);
     if (!row) return [];
     const pays: PaymentView[] = (paymentsBy.get(id) ?? []).map(({ invoice_id: _, ...p }) => p);
-    return [documentView({ row, lines: linesBy.get(id) ?? [], entries: entries.get(id) ?? [], payments: pays }, baseUrl)];
+    return [documentView({ row, lines: linesBy.get(id) ?? [], entries: entries.get(id) ?? [], payments: pays, notes: notesBy.get(id) }, baseUrl)];
   });
 }
 

@@ -31,7 +31,9 @@ export async function recordPayment(ctx: Context, kind: InvoiceKind, id: string,
     const row = await lockDocument(tx, ctx.businessId, kind, id);
     if (paidOn < row.date) throw invalid(`paid_on must not be before the ${kind} date (${row.date}).`, 'paid_on');
     const amount = BigInt(input.amount);
-    const next = applyPayment({ status: row.status, total: BigInt(row.total), totalPaid: BigInt(row.total_paid), amount, source, kind });
+    // What is owed to be fully paid: debit notes add to it, credits of unpaid amounts take from it.
+    const owed = BigInt(row.total) + BigInt(row.amount_debited) - BigInt(row.credit_pre_payment);
+    const next = applyPayment({ status: row.status, total: owed, totalPaid: BigInt(row.total_paid), amount, source, kind });
     const now = ctx.clock().toISOString();
     const entryId = uuidv7();
     const lines = kind === 'invoice' ? invoicePaymentLines(amount) : billPaymentLines(amount);

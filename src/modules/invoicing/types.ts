@@ -39,6 +39,8 @@ export interface DocumentOrigin {
 export interface JournalEntryDraft {
   id: string;
   invoiceId: string;
+  /** The credit or debit note that made the entry. */
+  noteId?: string | undefined;
   kind: string;
   memo: string;
   currency: string;

@@ -1,4 +1,4 @@
-import type { InvoiceLineRow, InvoiceRow } from '../../db/schema.ts';
+import type { InvoiceLineRow, InvoiceRow, NoteKind } from '../../db/schema.ts';
 
 /** The one representation of an invoice or bill: API responses and event data alike. */
 export interface EntryView {
@@ -15,7 +15,7 @@ export interface PaymentView {
   id: string;
   amount: number;
   paid_on: string;
-  source: 'manual' | 'stripe';
+  source: 'manual' | 'stripe' | 'credit';
   reference: string | null;
   created_at: string;
 }
@@ -25,6 +25,8 @@ export interface DocumentParts {
   lines: InvoiceLineRow[];
   entries: EntryView[];
   payments: PaymentView[];
+  /** Credit and debit notes issued on the document, oldest first (none when just written). */
+  notes?: { id: string; kind: NoteKind }[] | undefined;
 }
 
 function lineView(line: InvoiceLineRow) {
@@ -62,7 +64,9 @@ function links(row: InvoiceRow, baseUrl: string) {
   };
 }
 
-export function documentView({ row, lines, entries, payments }: DocumentParts, baseUrl: string) {
+const notesOf = (notes: DocumentParts['notes'], kind: NoteKind) => (notes ?? []).filter((n) => n.kind === kind).map((n) => n.id);
+
+export function documentView({ row, lines, entries, payments, notes }: DocumentParts, baseUrl: string) {
   const party =
     row.kind === 'invoice'
       ? { customer_id: row.customer_id, customer_name: row.party_name, customer_email: row.party_email }
@@ -93,7 +97,12 @@ export function documentView({ row, lines, entries, payments }: DocumentParts, b
     tax_total: row.tax_total,
     total: row.total,
     total_paid: row.total_paid,
-    balance_due: row.total - row.total_paid,
+    // Credits of what was still unpaid lower the balance; debit notes raise it.
+    balance_due: row.total + row.amount_debited - row.total_paid - row.credit_pre_payment,
+    amount_credited: row.amount_credited,
+    credit_notes: notesOf(notes, 'credit_note'),
+    amount_debited: row.amount_debited,
+    debit_notes: notesOf(notes, 'debit_note'),
     paid_on: row.paid_on,
     payments,
     journal_entries: entries,

@@ -1,5 +1,6 @@
 import { uuidv7 } from 'uuidv7';
 import type { InvoiceKind } from '../../db/schema.ts';
+import { DomainError } from '../../domain/errors.ts';
 import { assertCanVoid } from '../../domain/invoice-state.ts';
 import type { PostingLine } from '../../domain/ledger.ts';
 import { reversalLines } from '../../domain/ledger.ts';
@@ -32,6 +33,9 @@ export async function voidDocument(ctx: Context, kind: InvoiceKind, id: string):
   return transact(ctx, async (tx) => {
     const row = await lockDocument(tx, ctx.businessId, kind, id);
     assertCanVoid(row.status, BigInt(row.total_paid), kind);
+    if (row.amount_credited > 0 || row.amount_debited > 0) {
+      throw new DomainError('state.invalid', 'Cannot void an invoice with credit or debit notes; void the notes first.');
+    }
     const now = ctx.clock().toISOString();
     if (row.status === 'open') {
       const lines = reversalLines(await approvalLines(tx, ctx.businessId, id));

@@ -8,6 +8,7 @@ import type { InvoiceTotals } from '../../domain/pricing.ts';
 import type { Tx } from '../context.ts';
 import { emitEvents, type OutboxEvent } from '../events/outbox.ts';
 import { postEntries } from '../ledger/journal.ts';
+import { applyCustomerCredits } from '../notes/customer-credits.ts';
 import { takeEntityIds, takeInvoiceNumbers } from './numbering.ts';
 import type { PreparedDocument } from './prepare.ts';
 import type { JournalEntryDraft } from './types.ts';
@@ -65,6 +66,9 @@ export async function writeDocuments(tx: Tx, business: Business, docs: PreparedD
     entity_id: entityOf.get(d) ?? null,
     finalized_at: d.approve ? now : null,
     total_paid: 0,
+    amount_credited: 0,
+    credit_pre_payment: 0,
+    amount_debited: 0,
     delivered: false,
     delivered_on: null,
     paid_on: d.approve && d.totals.total === 0n ? now : null,
@@ -76,12 +80,17 @@ export async function writeDocuments(tx: Tx, business: Business, docs: PreparedD
   await insertRows(tx, 'invoices', INVOICE_COLUMNS, rows);
   await insertRows(tx, 'invoice_lines', LINE_COLUMNS, docs.flatMap((d) => d.lines));
   await postEntries(tx, business.id, entries.filter((e): e is JournalEntryDraft => e !== undefined));
+  const applied = new Map((await applyCustomerCredits(tx, business.id, rows.filter((r) => r.finalized_at !== null), now)).map((a) => [a.invoiceId, a]));
   const views = docs.map((d, i) => {
     const entry = entries[i];
-    const posted = entry && entry.lines.length > 0 ? [entryView(entry)] : [];
-    return documentView({ row: rows[i] as InvoiceRow, lines: d.lines, entries: posted, payments: [] }, baseUrl);
+    const row = rows[i] as InvoiceRow;
+    const credit = applied.get(row.id);
+    const posted = [...(entry && entry.lines.length > 0 ? [entry] : []), ...(credit ? [credit.entry] : [])].map(entryView);
+    const shown = credit ? { ...row, status: credit.status, total_paid: credit.totalPaid, paid_on: credit.paidOn } : row;
+    return documentView({ row: shown, lines: d.lines, entries: posted, payments: credit ? [credit.payment] : [] }, baseUrl);
   });
-  await emitEvents(tx, business.id, now, views.flatMap((view) => creationEvents(view)));
+  const creditEvents = [...applied.values()].map((a) => a.event);
+  await emitEvents(tx, business.id, now, [...views.flatMap((view) => creationEvents(view)), ...creditEvents]);
   return views;
 }
 

@@ -1,0 +1,132 @@
+import { DomainError, invalid } from '../../domain/errors.ts';
+import { type Context, type Principal, type Tx, transact } from '../context.ts';
+import { emitEvents } from '../events/outbox.ts';
+import { type PreparedDocument, prepareDocument, type References } from '../invoicing/prepare.ts';
+import { loadDocuments } from '../invoicing/read.ts';
+import { resolveReferences } from '../invoicing/references.ts';
+import type { DocumentInput } from '../invoicing/types.ts';
+import type { DocumentView } from '../invoicing/view.ts';
+import { writeDocuments } from '../invoicing/write.ts';
+import { findOrders, type LockedOrder, lockOrders, markInvoiced } from './repository.ts';
+import type { OrderMeta, StoredOrder } from './types.ts';
+
+/** One order's invoice, as the orders dialect (seeds/003) shows it. */
+export interface OrderInvoice {
+  orderId: string;
+  invoice: DocumentView;
+  /** The order's line ids, by position: invoice line i was made from order line i. */
+  orderLineIds: string[];
+  createdBy: Principal;
+  meta: OrderMeta;
+  /** False when the order already had this invoice before the call. */
+  created: boolean;
+}
+
+export interface InvoiceOrdersOptions {
+  finalize: boolean;
+  maxLineItems: number;
+}
+
+export const orderNotFound = (id: string) => new DomainError('not_found.resource', `Order not found: ${id}`, 'orderIds');
+
+/** The first order (in request order) that is missing, another business's, or cancelled. */
+function refuseUnavailable(ids: string[], status: (id: string) => string | undefined): void {
+  const bad = ids.find((id) => {
+    const s = status(id);
+    return s === undefined || s === 'cancelled';
+  });
+  if (bad !== undefined) throw orderNotFound(bad);
+}
+
+/** The invoice an order becomes: its stored (already auto-filled) lines, priced by the engine. */
+function invoiceInput(order: StoredOrder, finalize: boolean): DocumentInput {
+  const { row, lines } = order;
+  return {
+    customer_id: row.customer_id,
+    currency: row.currency,
+    place_of_supply: row.place_of_supply ?? undefined,
+    auto_approve: finalize,
+    line_items: lines.map((l) => ({
+      item_id: l.item_id ?? undefined,
+      name: l.name,
+      description: l.description,
+      hsn_code: l.hsn_code,
+      quantity: l.quantity,
+      unit_price: l.unit_price,
+      tax_rate: l.tax_rate,
+      discount_percent: l.discount_percent ?? undefined,
+      discount_amount: l.discount_amount ?? undefined,
+    })),
+  };
+}
+
+function prepareInvoice(order: StoredOrder, refs: References, options: InvoiceOrdersOptions, ctx: Context, now: string): PreparedDocument {
+  try {
+    const prepareOptions = { kind: 'invoice' as const, maxLineItems: options.maxLineItems, now, clock: ctx.clock, origin: { order_id: order.row.id } };
+    return prepareDocument(invoiceInput(order, options.finalize), refs, prepareOptions);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    throw invalid(`Order ${order.row.id} cannot be invoiced: ${error.message}`, 'orderIds');
+  }
+}
+
+interface Plan {
+  ids: string[];
+  orders: Map<string, StoredOrder>;
+  prepared: Map<string, PreparedDocument>;
+  refs: References;
+  now: string;
+}
+
+/** Reads and prices outside the transaction; the transaction only locks, checks and writes. */
+async function plan(ctx: Context, orderIds: string[], options: InvoiceOrdersOptions): Promise<Plan> {
+  const ids = [...new Set(orderIds)];
+  const now = ctx.clock().toISOString();
+  const orders = await findOrders(ctx.db, ctx.businessId, ids);
+  refuseUnavailable(ids, (id) => orders.get(id)?.row.status);
+  const pending = ids.map((id) => orders.get(id) as StoredOrder).filter((o) => o.row.invoice_id === null);
+  const refs = await resolveReferences(ctx.db, ctx.businessId, 'invoice', pending.map((o) => invoiceInput(o, options.finalize)));
+  const prepared = new Map(pending.map((o) => [o.row.id, prepareInvoice(o, refs, options, ctx, now)]));
+  return { ids, orders, prepared, refs, now };
+}
+
+async function writePlan(tx: Tx, ctx: Context, p: Plan): Promise<OrderInvoice[]> {
+  const locked = await lockOrders(tx, ctx.businessId, p.ids);
+  refuseUnavailable(p.ids, (id) => locked.get(id)?.status);
+  // An order priced before the lock may have been invoiced by a call that held it first.
+  const toWrite = p.ids.filter((id) => p.prepared.has(id) && (locked.get(id) as LockedOrder).invoice_id === null);
+  const written = await writeDocuments(tx, p.refs.business, toWrite.map((id) => p.prepared.get(id) as PreparedDocument), p.now, ctx.baseUrl);
+  const invoiceOf = new Map(toWrite.map((id, i) => [id, written[i] as DocumentView]));
+  await markInvoiced(tx, ctx.businessId, [...invoiceOf].map(([id, view]) => ({ id, invoice_id: view.id })), ctx.principal, p.now);
+  const existing = new Set(p.ids.filter((id) => !invoiceOf.has(id)));
+  const invoiceIdOf = (id: string) => (locked.get(id) as LockedOrder).invoice_id as string;
+  const loaded = await loadDocuments(tx, ctx.businessId, 'invoice', [...existing].map(invoiceIdOf), ctx.baseUrl);
+  const loadedById = new Map(loaded.map((view) => [view.id, view]));
+  for (const id of existing) invoiceOf.set(id, loadedById.get(invoiceIdOf(id)) as DocumentView);
+  const data = { count: toWrite.length, failed: 0, batch_size: p.ids.length, existing: existing.size, source: 'orders' };
+  await emitEvents(tx, ctx.businessId, p.now, [{ type: 'INVOICE_BULK_CREATED', data }]);
+  return p.ids.map((id) => {
+    const order = p.orders.get(id) as StoredOrder;
+    const created = !existing.has(id);
+    return {
+      orderId: id,
+      invoice: invoiceOf.get(id) as DocumentView,
+      orderLineIds: order.lines.map((l) => l.id),
+      createdBy: created ? ctx.principal : ((locked.get(id) as LockedOrder).invoiced_by as Principal),
+      meta: (order.row.meta ?? {}) as OrderMeta,
+      created,
+    };
+  });
+}
+
+/**
+ * Invoices orders (SPEC §6.4): at most one invoice per order. Orders already invoiced return
+ * their invoice unchanged; if any order is unknown, another business's or cancelled, the
+ * call fails naming the first one and creates nothing. The orders' rows stay locked from the
+ * check to the commit, so concurrent calls for one order make one invoice between them.
+ * Results come in the order of `orderIds`, duplicates once.
+ */
+export async function invoiceOrders(ctx: Context, orderIds: string[], options: InvoiceOrdersOptions): Promise<OrderInvoice[]> {
+  const p = await plan(ctx, orderIds, options);
+  return transact(ctx, (tx) => writePlan(tx, ctx, p));
+}
