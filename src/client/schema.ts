@@ -589,6 +589,206 @@ export interface paths {
         patch: operations["update_delayed_charge_api_v1_delayed_charges__id__patch"];
         trace?: never;
     };
+    "/api/v1/invoices/{id}/credit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a credit note on an invoice
+         * @description Credits part of an issued invoice at its own rates and rounding. What exceeds the unpaid balance must be settled exactly by refund_amount + credit_amount + out_of_band_amount. GST: dated by 30 November after the financial year of the invoice (s.34(2)).
+         */
+        post: operations["create_invoice_credit_notes_api_v1_invoices__id__credit_notes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List credit notes
+         * @description credit notes of the business, newest first, filtered by invoice, customer or creation time.
+         */
+        get: operations["list_credit_notes_api_v1_credit_notes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit-notes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a credit note
+         * @description One credit note with its lines and journal entries.
+         */
+        get: operations["get_credit_note_api_v1_credit_notes__id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit-notes/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a credit note as PDF
+         * @description The credit note as a PDF (rule 53 contents).
+         */
+        get: operations["get_credit_note_pdf_api_v1_credit_notes__id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit-notes/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Void a credit note
+         * @description Posts the exact reversal; only while nothing of it was refunded or applied.
+         */
+        post: operations["void_credit_note_api_v1_credit_notes__id__void_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/debit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a debit note on an invoice
+         * @description A supplementary invoice (s.34(3)): raises what the customer owes on the invoice.
+         */
+        post: operations["create_invoice_debit_notes_api_v1_invoices__id__debit_notes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/debit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List debit notes
+         * @description debit notes of the business, newest first, filtered by invoice, customer or creation time.
+         */
+        get: operations["list_debit_notes_api_v1_debit_notes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/debit-notes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a debit note
+         * @description One debit note with its lines and journal entries.
+         */
+        get: operations["get_debit_note_api_v1_debit_notes__id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/debit-notes/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a debit note as PDF
+         * @description The debit note as a PDF (rule 53 contents).
+         */
+        get: operations["get_debit_note_pdf_api_v1_debit_notes__id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/debit-notes/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Void a debit note
+         * @description Posts the exact reversal; only while what it added is unpaid.
+         */
+        post: operations["void_debit_note_api_v1_debit_notes__id__void_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/trial-balance": {
         parameters: {
             query?: never;
@@ -603,6 +803,70 @@ export interface paths {
         get: operations["get_reports_trial_balance_api_v1_reports_trial_balance_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List orders
+         * @description Newest first, keyset-paginated; filter by customer_id, invoiced (true/false) or status.
+         */
+        get: operations["list_orders_api_v1_orders_get"];
+        put?: never;
+        /**
+         * Create an order
+         * @description Stores an order with its lines, auto-filled from items and priced as its invoice will be. A client-chosen id already used → 409.
+         */
+        post: operations["create_order_api_v1_orders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an order
+         * @description One order with its lines and, once invoiced, its invoice_id.
+         */
+        get: operations["get_order_api_v1_orders__id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an order
+         * @description Cancels an order that has no invoice (again: no change). An invoiced order → 409; a cancelled order cannot be invoiced (404 on POST /invoices/bulk).
+         */
+        post: operations["cancel_order_api_v1_orders__id__cancel_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -689,6 +953,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/bulk/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create orders in bulk
+         * @description Create up to BULK_MAX_ITEMS (default 50) orders, each independently; always 200 with per-item results in request order. A client-chosen id already used fails only that order (conflict.duplicate).
+         */
+        post: operations["create_bulk_orders_bulk_orders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bulk/credit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue credit notes in bulk
+         * @description Up to BULK_MAX_ITEMS (default 50) credit notes, each {invoice_id, …} and independent; always 200 with per-item results in request order.
+         */
+        post: operations["create_bulk_credit_notes_bulk_credit_notes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/i/{businessId}/{token}": {
         parameters: {
             query?: never;
@@ -723,6 +1027,66 @@ export interface paths {
         get: operations["get_hosted_invoice_pdf_i__businessId___token__pdf_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/n/{businessId}/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hosted note page
+         * @description Hosted credit or debit note page (HTML).
+         */
+        get: operations["hostedNotePage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/n/{businessId}/{token}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hosted note PDF
+         * @description PDF of a hosted credit or debit note.
+         */
+        get: operations["hostedNotePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoices/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create invoices from orders
+         * @description seeds/003. One invoice per order, in the order of orderIds; an order already invoiced returns its existing invoice. Invoices are finalized (numbered, posted) unless finalize is false. Any unknown, cancelled or other business's order → 404 naming the first one, and nothing is created. Token in accessToken (raw or "Bearer …") or Authorization: Bearer.
+         */
+        post: operations["create_bulk_invoices_invoices_bulk_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -964,6 +1328,10 @@ export interface operations {
                     invoice_prefix?: string;
                     number_padding?: number;
                     number_reset?: "never" | "fiscal_year";
+                    /** @description Credit note numbers' prefix (default CN-). */
+                    credit_note_prefix?: string;
+                    /** @description Debit note numbers' prefix (default DN-). */
+                    debit_note_prefix?: string;
                 };
             };
         };
@@ -985,6 +1353,8 @@ export interface operations {
                             invoice_prefix: string;
                             number_padding: number;
                             number_reset: string;
+                            credit_note_prefix: string;
+                            debit_note_prefix: string;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1182,6 +1552,8 @@ export interface operations {
                         invoice_prefix: string;
                         number_padding: number;
                         number_reset: string;
+                        credit_note_prefix: string;
+                        debit_note_prefix: string;
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -1345,6 +1717,10 @@ export interface operations {
                             state: string | null;
                             gstin: string | null;
                             payment_terms_days: number;
+                            /** @description Customers only: credit held per currency (minor units), applied to the customer's next invoice in it. */
+                            credit_balance?: {
+                                [key: string]: number;
+                            };
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -1513,6 +1889,10 @@ export interface operations {
                         state: string | null;
                         gstin: string | null;
                         payment_terms_days: number;
+                        /** @description Customers only: credit held per currency (minor units), applied to the customer's next invoice in it. */
+                        credit_balance?: {
+                            [key: string]: number;
+                        };
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -1727,6 +2107,10 @@ export interface operations {
                         state: string | null;
                         gstin: string | null;
                         payment_terms_days: number;
+                        /** @description Customers only: credit held per currency (minor units), applied to the customer's next invoice in it. */
+                        credit_balance?: {
+                            [key: string]: number;
+                        };
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -1906,6 +2290,10 @@ export interface operations {
                         state: string | null;
                         gstin: string | null;
                         payment_terms_days: number;
+                        /** @description Customers only: credit held per currency (minor units), applied to the customer's next invoice in it. */
+                        credit_balance?: {
+                            [key: string]: number;
+                        };
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -2300,6 +2688,10 @@ export interface operations {
                         state: string | null;
                         gstin: string | null;
                         payment_terms_days: number;
+                        /** @description Customers only: credit held per currency (minor units), applied to the customer's next invoice in it. */
+                        credit_balance?: {
+                            [key: string]: number;
+                        };
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -2517,6 +2909,10 @@ export interface operations {
                             state: string | null;
                             gstin: string | null;
                             payment_terms_days: number;
+                            /** @description Customers only: credit held per currency (minor units), applied to the customer's next invoice in it. */
+                            credit_balance?: {
+                                [key: string]: number;
+                            };
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -2685,6 +3081,10 @@ export interface operations {
                         state: string | null;
                         gstin: string | null;
                         payment_terms_days: number;
+                        /** @description Customers only: credit held per currency (minor units), applied to the customer's next invoice in it. */
+                        credit_balance?: {
+                            [key: string]: number;
+                        };
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -2899,6 +3299,10 @@ export interface operations {
                         state: string | null;
                         gstin: string | null;
                         payment_terms_days: number;
+                        /** @description Customers only: credit held per currency (minor units), applied to the customer's next invoice in it. */
+                        credit_balance?: {
+                            [key: string]: number;
+                        };
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -3078,6 +3482,10 @@ export interface operations {
                         state: string | null;
                         gstin: string | null;
                         payment_terms_days: number;
+                        /** @description Customers only: credit held per currency (minor units), applied to the customer's next invoice in it. */
+                        credit_balance?: {
+                            [key: string]: number;
+                        };
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -3472,6 +3880,10 @@ export interface operations {
                         state: string | null;
                         gstin: string | null;
                         payment_terms_days: number;
+                        /** @description Customers only: credit held per currency (minor units), applied to the customer's next invoice in it. */
+                        credit_balance?: {
+                            [key: string]: number;
+                        };
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -4900,12 +5312,22 @@ export interface operations {
                             tax_total: number;
                             total: number;
                             total_paid: number;
+                            /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                             balance_due: number;
+                            /** @description Σ totals of issued credit notes. */
+                            amount_credited: number;
+                            /** @description Ids of credit notes on this invoice, oldest first. */
+                            credit_notes: string[];
+                            /** @description Σ totals of issued debit notes. */
+                            amount_debited: number;
+                            /** @description Ids of debit notes on this invoice, oldest first. */
+                            debit_notes: string[];
                             paid_on: string | null;
                             payments: {
                                 id: string;
                                 amount: number;
                                 paid_on: string;
+                                /** @description manual, stripe, or credit (the customer's credit balance applied). */
                                 source: string;
                                 reference: string | null;
                                 /** Format: date-time */
@@ -5225,12 +5647,22 @@ export interface operations {
                             tax_total: number;
                             total: number;
                             total_paid: number;
+                            /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                             balance_due: number;
+                            /** @description Σ totals of issued credit notes. */
+                            amount_credited: number;
+                            /** @description Ids of credit notes on this invoice, oldest first. */
+                            credit_notes: string[];
+                            /** @description Σ totals of issued debit notes. */
+                            amount_debited: number;
+                            /** @description Ids of debit notes on this invoice, oldest first. */
+                            debit_notes: string[];
                             paid_on: string | null;
                             payments: {
                                 id: string;
                                 amount: number;
                                 paid_on: string;
+                                /** @description manual, stripe, or credit (the customer's credit balance applied). */
                                 source: string;
                                 reference: string | null;
                                 /** Format: date-time */
@@ -5478,12 +5910,22 @@ export interface operations {
                         tax_total: number;
                         total: number;
                         total_paid: number;
+                        /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                         balance_due: number;
+                        /** @description Σ totals of issued credit notes. */
+                        amount_credited: number;
+                        /** @description Ids of credit notes on this invoice, oldest first. */
+                        credit_notes: string[];
+                        /** @description Σ totals of issued debit notes. */
+                        amount_debited: number;
+                        /** @description Ids of debit notes on this invoice, oldest first. */
+                        debit_notes: string[];
                         paid_on: string | null;
                         payments: {
                             id: string;
                             amount: number;
                             paid_on: string;
+                            /** @description manual, stripe, or credit (the customer's credit balance applied). */
                             source: string;
                             reference: string | null;
                             /** Format: date-time */
@@ -5782,12 +6224,22 @@ export interface operations {
                         tax_total: number;
                         total: number;
                         total_paid: number;
+                        /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                         balance_due: number;
+                        /** @description Σ totals of issued credit notes. */
+                        amount_credited: number;
+                        /** @description Ids of credit notes on this invoice, oldest first. */
+                        credit_notes: string[];
+                        /** @description Σ totals of issued debit notes. */
+                        amount_debited: number;
+                        /** @description Ids of debit notes on this invoice, oldest first. */
+                        debit_notes: string[];
                         paid_on: string | null;
                         payments: {
                             id: string;
                             amount: number;
                             paid_on: string;
+                            /** @description manual, stripe, or credit (the customer's credit balance applied). */
                             source: string;
                             reference: string | null;
                             /** Format: date-time */
@@ -6159,12 +6611,22 @@ export interface operations {
                         tax_total: number;
                         total: number;
                         total_paid: number;
+                        /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                         balance_due: number;
+                        /** @description Σ totals of issued credit notes. */
+                        amount_credited: number;
+                        /** @description Ids of credit notes on this invoice, oldest first. */
+                        credit_notes: string[];
+                        /** @description Σ totals of issued debit notes. */
+                        amount_debited: number;
+                        /** @description Ids of debit notes on this invoice, oldest first. */
+                        debit_notes: string[];
                         paid_on: string | null;
                         payments: {
                             id: string;
                             amount: number;
                             paid_on: string;
+                            /** @description manual, stripe, or credit (the customer's credit balance applied). */
                             source: string;
                             reference: string | null;
                             /** Format: date-time */
@@ -6427,12 +6889,22 @@ export interface operations {
                         tax_total: number;
                         total: number;
                         total_paid: number;
+                        /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                         balance_due: number;
+                        /** @description Σ totals of issued credit notes. */
+                        amount_credited: number;
+                        /** @description Ids of credit notes on this invoice, oldest first. */
+                        credit_notes: string[];
+                        /** @description Σ totals of issued debit notes. */
+                        amount_debited: number;
+                        /** @description Ids of debit notes on this invoice, oldest first. */
+                        debit_notes: string[];
                         paid_on: string | null;
                         payments: {
                             id: string;
                             amount: number;
                             paid_on: string;
+                            /** @description manual, stripe, or credit (the customer's credit balance applied). */
                             source: string;
                             reference: string | null;
                             /** Format: date-time */
@@ -6706,12 +7178,22 @@ export interface operations {
                         tax_total: number;
                         total: number;
                         total_paid: number;
+                        /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                         balance_due: number;
+                        /** @description Σ totals of issued credit notes. */
+                        amount_credited: number;
+                        /** @description Ids of credit notes on this invoice, oldest first. */
+                        credit_notes: string[];
+                        /** @description Σ totals of issued debit notes. */
+                        amount_debited: number;
+                        /** @description Ids of debit notes on this invoice, oldest first. */
+                        debit_notes: string[];
                         paid_on: string | null;
                         payments: {
                             id: string;
                             amount: number;
                             paid_on: string;
+                            /** @description manual, stripe, or credit (the customer's credit balance applied). */
                             source: string;
                             reference: string | null;
                             /** Format: date-time */
@@ -7024,12 +7506,22 @@ export interface operations {
                             tax_total: number;
                             total: number;
                             total_paid: number;
+                            /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                             balance_due: number;
+                            /** @description Σ totals of issued credit notes. */
+                            amount_credited: number;
+                            /** @description Ids of credit notes on this invoice, oldest first. */
+                            credit_notes: string[];
+                            /** @description Σ totals of issued debit notes. */
+                            amount_debited: number;
+                            /** @description Ids of debit notes on this invoice, oldest first. */
+                            debit_notes: string[];
                             paid_on: string | null;
                             payments: {
                                 id: string;
                                 amount: number;
                                 paid_on: string;
+                                /** @description manual, stripe, or credit (the customer's credit balance applied). */
                                 source: string;
                                 reference: string | null;
                                 /** Format: date-time */
@@ -7279,12 +7771,22 @@ export interface operations {
                         tax_total: number;
                         total: number;
                         total_paid: number;
+                        /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                         balance_due: number;
+                        /** @description Σ totals of issued credit notes. */
+                        amount_credited: number;
+                        /** @description Ids of credit notes on this invoice, oldest first. */
+                        credit_notes: string[];
+                        /** @description Σ totals of issued debit notes. */
+                        amount_debited: number;
+                        /** @description Ids of debit notes on this invoice, oldest first. */
+                        debit_notes: string[];
                         paid_on: string | null;
                         payments: {
                             id: string;
                             amount: number;
                             paid_on: string;
+                            /** @description manual, stripe, or credit (the customer's credit balance applied). */
                             source: string;
                             reference: string | null;
                             /** Format: date-time */
@@ -7584,12 +8086,22 @@ export interface operations {
                         tax_total: number;
                         total: number;
                         total_paid: number;
+                        /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                         balance_due: number;
+                        /** @description Σ totals of issued credit notes. */
+                        amount_credited: number;
+                        /** @description Ids of credit notes on this invoice, oldest first. */
+                        credit_notes: string[];
+                        /** @description Σ totals of issued debit notes. */
+                        amount_debited: number;
+                        /** @description Ids of debit notes on this invoice, oldest first. */
+                        debit_notes: string[];
                         paid_on: string | null;
                         payments: {
                             id: string;
                             amount: number;
                             paid_on: string;
+                            /** @description manual, stripe, or credit (the customer's credit balance applied). */
                             source: string;
                             reference: string | null;
                             /** Format: date-time */
@@ -7962,12 +8474,22 @@ export interface operations {
                         tax_total: number;
                         total: number;
                         total_paid: number;
+                        /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                         balance_due: number;
+                        /** @description Σ totals of issued credit notes. */
+                        amount_credited: number;
+                        /** @description Ids of credit notes on this invoice, oldest first. */
+                        credit_notes: string[];
+                        /** @description Σ totals of issued debit notes. */
+                        amount_debited: number;
+                        /** @description Ids of debit notes on this invoice, oldest first. */
+                        debit_notes: string[];
                         paid_on: string | null;
                         payments: {
                             id: string;
                             amount: number;
                             paid_on: string;
+                            /** @description manual, stripe, or credit (the customer's credit balance applied). */
                             source: string;
                             reference: string | null;
                             /** Format: date-time */
@@ -8231,12 +8753,22 @@ export interface operations {
                         tax_total: number;
                         total: number;
                         total_paid: number;
+                        /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                         balance_due: number;
+                        /** @description Σ totals of issued credit notes. */
+                        amount_credited: number;
+                        /** @description Ids of credit notes on this invoice, oldest first. */
+                        credit_notes: string[];
+                        /** @description Σ totals of issued debit notes. */
+                        amount_debited: number;
+                        /** @description Ids of debit notes on this invoice, oldest first. */
+                        debit_notes: string[];
                         paid_on: string | null;
                         payments: {
                             id: string;
                             amount: number;
                             paid_on: string;
+                            /** @description manual, stripe, or credit (the customer's credit balance applied). */
                             source: string;
                             reference: string | null;
                             /** Format: date-time */
@@ -8511,12 +9043,22 @@ export interface operations {
                         tax_total: number;
                         total: number;
                         total_paid: number;
+                        /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                         balance_due: number;
+                        /** @description Σ totals of issued credit notes. */
+                        amount_credited: number;
+                        /** @description Ids of credit notes on this invoice, oldest first. */
+                        credit_notes: string[];
+                        /** @description Σ totals of issued debit notes. */
+                        amount_debited: number;
+                        /** @description Ids of debit notes on this invoice, oldest first. */
+                        debit_notes: string[];
                         paid_on: string | null;
                         payments: {
                             id: string;
                             amount: number;
                             paid_on: string;
+                            /** @description manual, stripe, or credit (the customer's credit balance applied). */
                             source: string;
                             reference: string | null;
                             /** Format: date-time */
@@ -9737,6 +10279,2244 @@ export interface operations {
             };
         };
     };
+    create_invoice_credit_notes_api_v1_invoices__id__credit_notes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: "sales_return" | "post_sale_discount" | "deficiency" | "correction" | "change_in_pos" | "other";
+                    /** @description YYYY-MM-DD (default today). */
+                    date?: string;
+                    memo?: string;
+                    lines: {
+                        /** @description An invoice line: credit part of its quantity or a taxable amount at its terms. */
+                        line_id?: string;
+                        /** @description Greater than 0, at most 4 decimal places. */
+                        quantity?: number | string;
+                        /** @description Taxable amount in minor units. */
+                        amount?: number;
+                        /** @description A line of its own (with amount and tax_rate). */
+                        description?: string;
+                        /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                        tax_rate?: number | string;
+                    }[];
+                    /** @description Money paid back, out of the part above the unpaid balance. */
+                    refund_amount?: number;
+                    /** @description Added to the customer's credit balance. */
+                    credit_amount?: number;
+                    /** @description Settled outside Billow. */
+                    out_of_band_amount?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description credit_note or debit_note */
+                        object: string;
+                        business_id: string;
+                        number: string;
+                        invoice_id: string;
+                        invoice_number: string | null;
+                        invoice_date: string;
+                        customer_id: string;
+                        currency: string;
+                        date: string;
+                        /** @description issued or void */
+                        status: string;
+                        reason: string | null;
+                        memo: string | null;
+                        place_of_supply: string | null;
+                        tax_regime: string;
+                        lines: {
+                            id: string;
+                            line_id: string | null;
+                            description: string;
+                            hsn_code: string | null;
+                            quantity: number | null;
+                            tax_rate: number;
+                            taxable_amount: number;
+                            cgst: number;
+                            sgst: number;
+                            igst: number;
+                            tax: number;
+                            tax_total: number;
+                            total: number;
+                        }[];
+                        subtotal: number;
+                        cgst: number;
+                        sgst: number;
+                        igst: number;
+                        tax: number;
+                        tax_total: number;
+                        total: number;
+                        /** @description The part that was still unpaid: it lowered balance_due. */
+                        pre_payment_amount: number;
+                        /** @description The part above the unpaid balance = refund + credit + out of band. */
+                        post_payment_amount: number;
+                        refund_amount: number;
+                        credit_amount: number;
+                        out_of_band_amount: number;
+                        journal_entries: {
+                            id: string;
+                            kind: string;
+                            memo: string;
+                            currency: string;
+                            date: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            lines: {
+                                account_code: string;
+                                debit: number;
+                                credit: number;
+                            }[];
+                        }[];
+                        pdf_url: string;
+                        hosted_url: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        voided_at: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    list_credit_notes_api_v1_credit_notes_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                include_total?: boolean;
+                invoice_id?: string;
+                customer_id?: string;
+                /** @description Created at or after (inclusive). */
+                created_from?: string;
+                /** @description Created at or before (inclusive). */
+                created_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            /** @description credit_note or debit_note */
+                            object: string;
+                            business_id: string;
+                            number: string;
+                            invoice_id: string;
+                            invoice_number: string | null;
+                            invoice_date: string;
+                            customer_id: string;
+                            currency: string;
+                            date: string;
+                            /** @description issued or void */
+                            status: string;
+                            reason: string | null;
+                            memo: string | null;
+                            place_of_supply: string | null;
+                            tax_regime: string;
+                            lines: {
+                                id: string;
+                                line_id: string | null;
+                                description: string;
+                                hsn_code: string | null;
+                                quantity: number | null;
+                                tax_rate: number;
+                                taxable_amount: number;
+                                cgst: number;
+                                sgst: number;
+                                igst: number;
+                                tax: number;
+                                tax_total: number;
+                                total: number;
+                            }[];
+                            subtotal: number;
+                            cgst: number;
+                            sgst: number;
+                            igst: number;
+                            tax: number;
+                            tax_total: number;
+                            total: number;
+                            /** @description The part that was still unpaid: it lowered balance_due. */
+                            pre_payment_amount: number;
+                            /** @description The part above the unpaid balance = refund + credit + out of band. */
+                            post_payment_amount: number;
+                            refund_amount: number;
+                            credit_amount: number;
+                            out_of_band_amount: number;
+                            journal_entries: {
+                                id: string;
+                                kind: string;
+                                memo: string;
+                                currency: string;
+                                date: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                lines: {
+                                    account_code: string;
+                                    debit: number;
+                                    credit: number;
+                                }[];
+                            }[];
+                            pdf_url: string;
+                            hosted_url: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            voided_at: string | null;
+                        }[];
+                        total: number | null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_credit_note_api_v1_credit_notes__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description credit_note or debit_note */
+                        object: string;
+                        business_id: string;
+                        number: string;
+                        invoice_id: string;
+                        invoice_number: string | null;
+                        invoice_date: string;
+                        customer_id: string;
+                        currency: string;
+                        date: string;
+                        /** @description issued or void */
+                        status: string;
+                        reason: string | null;
+                        memo: string | null;
+                        place_of_supply: string | null;
+                        tax_regime: string;
+                        lines: {
+                            id: string;
+                            line_id: string | null;
+                            description: string;
+                            hsn_code: string | null;
+                            quantity: number | null;
+                            tax_rate: number;
+                            taxable_amount: number;
+                            cgst: number;
+                            sgst: number;
+                            igst: number;
+                            tax: number;
+                            tax_total: number;
+                            total: number;
+                        }[];
+                        subtotal: number;
+                        cgst: number;
+                        sgst: number;
+                        igst: number;
+                        tax: number;
+                        tax_total: number;
+                        total: number;
+                        /** @description The part that was still unpaid: it lowered balance_due. */
+                        pre_payment_amount: number;
+                        /** @description The part above the unpaid balance = refund + credit + out of band. */
+                        post_payment_amount: number;
+                        refund_amount: number;
+                        credit_amount: number;
+                        out_of_band_amount: number;
+                        journal_entries: {
+                            id: string;
+                            kind: string;
+                            memo: string;
+                            currency: string;
+                            date: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            lines: {
+                                account_code: string;
+                                debit: number;
+                                credit: number;
+                            }[];
+                        }[];
+                        pdf_url: string;
+                        hosted_url: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        voided_at: string | null;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_credit_note_pdf_api_v1_credit_notes__id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    void_credit_note_api_v1_credit_notes__id__void_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description credit_note or debit_note */
+                        object: string;
+                        business_id: string;
+                        number: string;
+                        invoice_id: string;
+                        invoice_number: string | null;
+                        invoice_date: string;
+                        customer_id: string;
+                        currency: string;
+                        date: string;
+                        /** @description issued or void */
+                        status: string;
+                        reason: string | null;
+                        memo: string | null;
+                        place_of_supply: string | null;
+                        tax_regime: string;
+                        lines: {
+                            id: string;
+                            line_id: string | null;
+                            description: string;
+                            hsn_code: string | null;
+                            quantity: number | null;
+                            tax_rate: number;
+                            taxable_amount: number;
+                            cgst: number;
+                            sgst: number;
+                            igst: number;
+                            tax: number;
+                            tax_total: number;
+                            total: number;
+                        }[];
+                        subtotal: number;
+                        cgst: number;
+                        sgst: number;
+                        igst: number;
+                        tax: number;
+                        tax_total: number;
+                        total: number;
+                        /** @description The part that was still unpaid: it lowered balance_due. */
+                        pre_payment_amount: number;
+                        /** @description The part above the unpaid balance = refund + credit + out of band. */
+                        post_payment_amount: number;
+                        refund_amount: number;
+                        credit_amount: number;
+                        out_of_band_amount: number;
+                        journal_entries: {
+                            id: string;
+                            kind: string;
+                            memo: string;
+                            currency: string;
+                            date: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            lines: {
+                                account_code: string;
+                                debit: number;
+                                credit: number;
+                            }[];
+                        }[];
+                        pdf_url: string;
+                        hosted_url: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        voided_at: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_invoice_debit_notes_api_v1_invoices__id__debit_notes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: "sales_return" | "post_sale_discount" | "deficiency" | "correction" | "change_in_pos" | "other";
+                    /** @description YYYY-MM-DD (default today). */
+                    date?: string;
+                    memo?: string;
+                    lines: {
+                        /** @description An invoice line: credit part of its quantity or a taxable amount at its terms. */
+                        line_id?: string;
+                        /** @description Greater than 0, at most 4 decimal places. */
+                        quantity?: number | string;
+                        /** @description Taxable amount in minor units. */
+                        amount?: number;
+                        /** @description A line of its own (with amount and tax_rate). */
+                        description?: string;
+                        /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                        tax_rate?: number | string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description credit_note or debit_note */
+                        object: string;
+                        business_id: string;
+                        number: string;
+                        invoice_id: string;
+                        invoice_number: string | null;
+                        invoice_date: string;
+                        customer_id: string;
+                        currency: string;
+                        date: string;
+                        /** @description issued or void */
+                        status: string;
+                        reason: string | null;
+                        memo: string | null;
+                        place_of_supply: string | null;
+                        tax_regime: string;
+                        lines: {
+                            id: string;
+                            line_id: string | null;
+                            description: string;
+                            hsn_code: string | null;
+                            quantity: number | null;
+                            tax_rate: number;
+                            taxable_amount: number;
+                            cgst: number;
+                            sgst: number;
+                            igst: number;
+                            tax: number;
+                            tax_total: number;
+                            total: number;
+                        }[];
+                        subtotal: number;
+                        cgst: number;
+                        sgst: number;
+                        igst: number;
+                        tax: number;
+                        tax_total: number;
+                        total: number;
+                        /** @description The part that was still unpaid: it lowered balance_due. */
+                        pre_payment_amount: number;
+                        /** @description The part above the unpaid balance = refund + credit + out of band. */
+                        post_payment_amount: number;
+                        refund_amount: number;
+                        credit_amount: number;
+                        out_of_band_amount: number;
+                        journal_entries: {
+                            id: string;
+                            kind: string;
+                            memo: string;
+                            currency: string;
+                            date: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            lines: {
+                                account_code: string;
+                                debit: number;
+                                credit: number;
+                            }[];
+                        }[];
+                        pdf_url: string;
+                        hosted_url: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        voided_at: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    list_debit_notes_api_v1_debit_notes_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                include_total?: boolean;
+                invoice_id?: string;
+                customer_id?: string;
+                /** @description Created at or after (inclusive). */
+                created_from?: string;
+                /** @description Created at or before (inclusive). */
+                created_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            /** @description credit_note or debit_note */
+                            object: string;
+                            business_id: string;
+                            number: string;
+                            invoice_id: string;
+                            invoice_number: string | null;
+                            invoice_date: string;
+                            customer_id: string;
+                            currency: string;
+                            date: string;
+                            /** @description issued or void */
+                            status: string;
+                            reason: string | null;
+                            memo: string | null;
+                            place_of_supply: string | null;
+                            tax_regime: string;
+                            lines: {
+                                id: string;
+                                line_id: string | null;
+                                description: string;
+                                hsn_code: string | null;
+                                quantity: number | null;
+                                tax_rate: number;
+                                taxable_amount: number;
+                                cgst: number;
+                                sgst: number;
+                                igst: number;
+                                tax: number;
+                                tax_total: number;
+                                total: number;
+                            }[];
+                            subtotal: number;
+                            cgst: number;
+                            sgst: number;
+                            igst: number;
+                            tax: number;
+                            tax_total: number;
+                            total: number;
+                            /** @description The part that was still unpaid: it lowered balance_due. */
+                            pre_payment_amount: number;
+                            /** @description The part above the unpaid balance = refund + credit + out of band. */
+                            post_payment_amount: number;
+                            refund_amount: number;
+                            credit_amount: number;
+                            out_of_band_amount: number;
+                            journal_entries: {
+                                id: string;
+                                kind: string;
+                                memo: string;
+                                currency: string;
+                                date: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                lines: {
+                                    account_code: string;
+                                    debit: number;
+                                    credit: number;
+                                }[];
+                            }[];
+                            pdf_url: string;
+                            hosted_url: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            voided_at: string | null;
+                        }[];
+                        total: number | null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_debit_note_api_v1_debit_notes__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description credit_note or debit_note */
+                        object: string;
+                        business_id: string;
+                        number: string;
+                        invoice_id: string;
+                        invoice_number: string | null;
+                        invoice_date: string;
+                        customer_id: string;
+                        currency: string;
+                        date: string;
+                        /** @description issued or void */
+                        status: string;
+                        reason: string | null;
+                        memo: string | null;
+                        place_of_supply: string | null;
+                        tax_regime: string;
+                        lines: {
+                            id: string;
+                            line_id: string | null;
+                            description: string;
+                            hsn_code: string | null;
+                            quantity: number | null;
+                            tax_rate: number;
+                            taxable_amount: number;
+                            cgst: number;
+                            sgst: number;
+                            igst: number;
+                            tax: number;
+                            tax_total: number;
+                            total: number;
+                        }[];
+                        subtotal: number;
+                        cgst: number;
+                        sgst: number;
+                        igst: number;
+                        tax: number;
+                        tax_total: number;
+                        total: number;
+                        /** @description The part that was still unpaid: it lowered balance_due. */
+                        pre_payment_amount: number;
+                        /** @description The part above the unpaid balance = refund + credit + out of band. */
+                        post_payment_amount: number;
+                        refund_amount: number;
+                        credit_amount: number;
+                        out_of_band_amount: number;
+                        journal_entries: {
+                            id: string;
+                            kind: string;
+                            memo: string;
+                            currency: string;
+                            date: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            lines: {
+                                account_code: string;
+                                debit: number;
+                                credit: number;
+                            }[];
+                        }[];
+                        pdf_url: string;
+                        hosted_url: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        voided_at: string | null;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_debit_note_pdf_api_v1_debit_notes__id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    void_debit_note_api_v1_debit_notes__id__void_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description credit_note or debit_note */
+                        object: string;
+                        business_id: string;
+                        number: string;
+                        invoice_id: string;
+                        invoice_number: string | null;
+                        invoice_date: string;
+                        customer_id: string;
+                        currency: string;
+                        date: string;
+                        /** @description issued or void */
+                        status: string;
+                        reason: string | null;
+                        memo: string | null;
+                        place_of_supply: string | null;
+                        tax_regime: string;
+                        lines: {
+                            id: string;
+                            line_id: string | null;
+                            description: string;
+                            hsn_code: string | null;
+                            quantity: number | null;
+                            tax_rate: number;
+                            taxable_amount: number;
+                            cgst: number;
+                            sgst: number;
+                            igst: number;
+                            tax: number;
+                            tax_total: number;
+                            total: number;
+                        }[];
+                        subtotal: number;
+                        cgst: number;
+                        sgst: number;
+                        igst: number;
+                        tax: number;
+                        tax_total: number;
+                        total: number;
+                        /** @description The part that was still unpaid: it lowered balance_due. */
+                        pre_payment_amount: number;
+                        /** @description The part above the unpaid balance = refund + credit + out of band. */
+                        post_payment_amount: number;
+                        refund_amount: number;
+                        credit_amount: number;
+                        out_of_band_amount: number;
+                        journal_entries: {
+                            id: string;
+                            kind: string;
+                            memo: string;
+                            currency: string;
+                            date: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            lines: {
+                                account_code: string;
+                                debit: number;
+                                credit: number;
+                            }[];
+                        }[];
+                        pdf_url: string;
+                        hosted_url: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        voided_at: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
     get_reports_trial_balance_api_v1_reports_trial_balance_get: {
         parameters: {
             query?: {
@@ -9801,6 +12581,854 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    list_orders_api_v1_orders_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                include_total?: boolean;
+                customer_id?: string;
+                /** @description true: only orders with an invoice; false: only those without. */
+                invoiced?: boolean;
+                status?: "open" | "invoiced" | "cancelled";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "order";
+                            business_id: string;
+                            customer_id: string;
+                            currency: string;
+                            place_of_supply: string | null;
+                            /** @description open, invoiced or cancelled */
+                            status: string;
+                            /** @description Minor units, priced as the invoice will be. */
+                            total: number;
+                            invoice_id: string | null;
+                            /** @description The shop's own values (channel, external ids): up to 50 keys of 1–64 characters, JSON scalars as values. Shown as metaFields by POST /invoices/bulk. */
+                            meta: {
+                                [key: string]: string | number | boolean | null;
+                            };
+                            line_items: {
+                                id: string;
+                                item_id: string | null;
+                                name: string;
+                                description: string | null;
+                                hsn_code: string | null;
+                                quantity: number;
+                                unit_price: number;
+                                discount_percent: number | null;
+                                discount_amount: number | null;
+                                tax_rate: number;
+                            }[];
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        total: number | null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_order_api_v1_orders_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The shop's order id, e.g. '69ab24db449866373d5e3e35'; omit for a UUIDv7. */
+                    id?: string;
+                    customer_id: string;
+                    /** @description ISO 4217 code, e.g. INR, USD. */
+                    currency: string;
+                    /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                    place_of_supply?: string;
+                    line_items: {
+                        /** @description The shop's line id (1–64 of [A-Za-z0-9_-]), unique within the order; omit for a UUIDv7. */
+                        id?: string;
+                        item_id?: string;
+                        name?: string;
+                        description?: string | null;
+                        hsn_code?: string | null;
+                        /** @description Greater than 0, at most 4 decimal places. */
+                        quantity: number | string;
+                        /** @description Integer minor units (cents, paise). */
+                        unit_price?: number;
+                        /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                        tax_rate?: number | string;
+                        /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                        discount_percent?: number | string;
+                        /** @description Integer minor units (cents, paise). */
+                        discount_amount?: number;
+                    }[];
+                    /** @description The shop's own values (channel, external ids): up to 50 keys of 1–64 characters, JSON scalars as values. Shown as metaFields by POST /invoices/bulk. */
+                    meta?: {
+                        [key: string]: string | number | boolean | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "order";
+                        business_id: string;
+                        customer_id: string;
+                        currency: string;
+                        place_of_supply: string | null;
+                        /** @description open, invoiced or cancelled */
+                        status: string;
+                        /** @description Minor units, priced as the invoice will be. */
+                        total: number;
+                        invoice_id: string | null;
+                        /** @description The shop's own values (channel, external ids): up to 50 keys of 1–64 characters, JSON scalars as values. Shown as metaFields by POST /invoices/bulk. */
+                        meta: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        line_items: {
+                            id: string;
+                            item_id: string | null;
+                            name: string;
+                            description: string | null;
+                            hsn_code: string | null;
+                            quantity: number;
+                            unit_price: number;
+                            discount_percent: number | null;
+                            discount_amount: number | null;
+                            tax_rate: number;
+                        }[];
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_order_api_v1_orders__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "order";
+                        business_id: string;
+                        customer_id: string;
+                        currency: string;
+                        place_of_supply: string | null;
+                        /** @description open, invoiced or cancelled */
+                        status: string;
+                        /** @description Minor units, priced as the invoice will be. */
+                        total: number;
+                        invoice_id: string | null;
+                        /** @description The shop's own values (channel, external ids): up to 50 keys of 1–64 characters, JSON scalars as values. Shown as metaFields by POST /invoices/bulk. */
+                        meta: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        line_items: {
+                            id: string;
+                            item_id: string | null;
+                            name: string;
+                            description: string | null;
+                            hsn_code: string | null;
+                            quantity: number;
+                            unit_price: number;
+                            discount_percent: number | null;
+                            discount_amount: number | null;
+                            tax_rate: number;
+                        }[];
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    cancel_order_api_v1_orders__id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "order";
+                        business_id: string;
+                        customer_id: string;
+                        currency: string;
+                        place_of_supply: string | null;
+                        /** @description open, invoiced or cancelled */
+                        status: string;
+                        /** @description Minor units, priced as the invoice will be. */
+                        total: number;
+                        invoice_id: string | null;
+                        /** @description The shop's own values (channel, external ids): up to 50 keys of 1–64 characters, JSON scalars as values. Shown as metaFields by POST /invoices/bulk. */
+                        meta: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                        line_items: {
+                            id: string;
+                            item_id: string | null;
+                            name: string;
+                            description: string | null;
+                            hsn_code: string | null;
+                            quantity: number;
+                            unit_price: number;
+                            discount_percent: number | null;
+                            discount_amount: number | null;
+                            tax_rate: number;
+                        }[];
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -10019,12 +13647,22 @@ export interface operations {
                                 tax_total: number;
                                 total: number;
                                 total_paid: number;
+                                /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                                 balance_due: number;
+                                /** @description Σ totals of issued credit notes. */
+                                amount_credited: number;
+                                /** @description Ids of credit notes on this invoice, oldest first. */
+                                credit_notes: string[];
+                                /** @description Σ totals of issued debit notes. */
+                                amount_debited: number;
+                                /** @description Ids of debit notes on this invoice, oldest first. */
+                                debit_notes: string[];
                                 paid_on: string | null;
                                 payments: {
                                     id: string;
                                     amount: number;
                                     paid_on: string;
+                                    /** @description manual, stripe, or credit (the customer's credit balance applied). */
                                     source: string;
                                     reference: string | null;
                                     /** Format: date-time */
@@ -10440,12 +14078,22 @@ export interface operations {
                             tax_total: number;
                             total: number;
                             total_paid: number;
+                            /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                             balance_due: number;
+                            /** @description Σ totals of issued credit notes. */
+                            amount_credited: number;
+                            /** @description Ids of credit notes on this invoice, oldest first. */
+                            credit_notes: string[];
+                            /** @description Σ totals of issued debit notes. */
+                            amount_debited: number;
+                            /** @description Ids of debit notes on this invoice, oldest first. */
+                            debit_notes: string[];
                             paid_on: string | null;
                             payments: {
                                 id: string;
                                 amount: number;
                                 paid_on: string;
+                                /** @description manual, stripe, or credit (the customer's credit balance applied). */
                                 source: string;
                                 reference: string | null;
                                 /** Format: date-time */
@@ -10865,12 +14513,22 @@ export interface operations {
                                 tax_total: number;
                                 total: number;
                                 total_paid: number;
+                                /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                                 balance_due: number;
+                                /** @description Σ totals of issued credit notes. */
+                                amount_credited: number;
+                                /** @description Ids of credit notes on this invoice, oldest first. */
+                                credit_notes: string[];
+                                /** @description Σ totals of issued debit notes. */
+                                amount_debited: number;
+                                /** @description Ids of debit notes on this invoice, oldest first. */
+                                debit_notes: string[];
                                 paid_on: string | null;
                                 payments: {
                                     id: string;
                                     amount: number;
                                     paid_on: string;
+                                    /** @description manual, stripe, or credit (the customer's credit balance applied). */
                                     source: string;
                                     reference: string | null;
                                     /** Format: date-time */
@@ -11288,12 +14946,22 @@ export interface operations {
                             tax_total: number;
                             total: number;
                             total_paid: number;
+                            /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
                             balance_due: number;
+                            /** @description Σ totals of issued credit notes. */
+                            amount_credited: number;
+                            /** @description Ids of credit notes on this invoice, oldest first. */
+                            credit_notes: string[];
+                            /** @description Σ totals of issued debit notes. */
+                            amount_debited: number;
+                            /** @description Ids of debit notes on this invoice, oldest first. */
+                            debit_notes: string[];
                             paid_on: string | null;
                             payments: {
                                 id: string;
                                 amount: number;
                                 paid_on: string;
+                                /** @description manual, stripe, or credit (the customer's credit balance applied). */
                                 source: string;
                                 reference: string | null;
                                 /** Format: date-time */
@@ -11329,6 +14997,733 @@ export interface operations {
                             vendor_email: string | null;
                             bill_number: string;
                         };
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "message": "Malformed JSON in request body.",
+                     *       "error": {
+                     *         "code": "request.malformed_json",
+                     *         "message": "Malformed JSON in request body.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 401,
+                     *       "message": "Invalid or missing access token",
+                     *       "error": {
+                     *         "code": "auth.unauthenticated",
+                     *         "message": "Invalid or missing access token",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 403,
+                     *       "message": "This token lacks the scope invoices.CREATE.",
+                     *       "error": {
+                     *         "code": "auth.forbidden",
+                     *         "message": "This token lacks the scope invoices.CREATE.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 409,
+                     *       "message": "A customer with id 'ct_acme' already exists.",
+                     *       "error": {
+                     *         "code": "conflict.duplicate",
+                     *         "message": "A customer with id 'ct_acme' already exists.",
+                     *         "field": "id"
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: string | null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 413,
+                     *       "message": "Request body is too large.",
+                     *       "error": {
+                     *         "code": "request.too_large",
+                     *         "message": "Request body is too large.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 415,
+                     *       "message": "Unsupported Media Type: 'text/plain'.",
+                     *       "error": {
+                     *         "code": "request.unsupported_media_type",
+                     *         "message": "Unsupported Media Type: 'text/plain'.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 422,
+                     *       "message": "customer_id: Field required",
+                     *       "error": {
+                     *         "code": "validation.required",
+                     *         "message": "customer_id: Field required",
+                     *         "field": "customer_id"
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: string | null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 429,
+                     *       "message": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 500,
+                     *       "message": "Internal server error.",
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal server error.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_bulk_orders_bulk_orders_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    orders: {
+                        /** @description The shop's order id, e.g. '69ab24db449866373d5e3e35'; omit for a UUIDv7. */
+                        id?: string;
+                        customer_id: string;
+                        /** @description ISO 4217 code, e.g. INR, USD. */
+                        currency: string;
+                        /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                        place_of_supply?: string;
+                        line_items: {
+                            /** @description The shop's line id (1–64 of [A-Za-z0-9_-]), unique within the order; omit for a UUIDv7. */
+                            id?: string;
+                            item_id?: string;
+                            name?: string;
+                            description?: string | null;
+                            hsn_code?: string | null;
+                            /** @description Greater than 0, at most 4 decimal places. */
+                            quantity: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            unit_price?: number;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            tax_rate?: number | string;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            discount_percent?: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            discount_amount?: number;
+                        }[];
+                        /** @description The shop's own values (channel, external ids): up to 50 keys of 1–64 characters, JSON scalars as values. Shown as metaFields by POST /invoices/bulk. */
+                        meta?: {
+                            [key: string]: string | number | boolean | null;
+                        };
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        summary: {
+                            total: number;
+                            succeeded: number;
+                            failed: number;
+                        };
+                        results: {
+                            ok: boolean;
+                            order?: {
+                                id: string;
+                                /** @enum {string} */
+                                object: "order";
+                                business_id: string;
+                                customer_id: string;
+                                currency: string;
+                                place_of_supply: string | null;
+                                /** @description open, invoiced or cancelled */
+                                status: string;
+                                /** @description Minor units, priced as the invoice will be. */
+                                total: number;
+                                invoice_id: string | null;
+                                /** @description The shop's own values (channel, external ids): up to 50 keys of 1–64 characters, JSON scalars as values. Shown as metaFields by POST /invoices/bulk. */
+                                meta: {
+                                    [key: string]: string | number | boolean | null;
+                                };
+                                line_items: {
+                                    id: string;
+                                    item_id: string | null;
+                                    name: string;
+                                    description: string | null;
+                                    hsn_code: string | null;
+                                    quantity: number;
+                                    unit_price: number;
+                                    discount_percent: number | null;
+                                    discount_amount: number | null;
+                                    tax_rate: number;
+                                }[];
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                updated_at: string;
+                            };
+                            error?: {
+                                code: string;
+                                message: string;
+                                field: string | null;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 409,
+                     *       "message": "A customer with id 'ct_acme' already exists.",
+                     *       "error": {
+                     *         "code": "conflict.duplicate",
+                     *         "message": "A customer with id 'ct_acme' already exists.",
+                     *         "field": "id"
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: string | null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 413,
+                     *       "message": "Request body is too large.",
+                     *       "error": {
+                     *         "code": "request.too_large",
+                     *         "message": "Request body is too large.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 415,
+                     *       "message": "Unsupported Media Type: 'text/plain'.",
+                     *       "error": {
+                     *         "code": "request.unsupported_media_type",
+                     *         "message": "Unsupported Media Type: 'text/plain'.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 429,
+                     *       "message": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 500,
+                     *       "message": "Internal server error.",
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal server error.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_bulk_credit_notes_bulk_credit_notes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    credit_notes: {
+                        invoice_id: string;
+                        reason: "sales_return" | "post_sale_discount" | "deficiency" | "correction" | "change_in_pos" | "other";
+                        /** @description YYYY-MM-DD (default today). */
+                        date?: string;
+                        memo?: string;
+                        lines: {
+                            /** @description An invoice line: credit part of its quantity or a taxable amount at its terms. */
+                            line_id?: string;
+                            /** @description Greater than 0, at most 4 decimal places. */
+                            quantity?: number | string;
+                            /** @description Taxable amount in minor units. */
+                            amount?: number;
+                            /** @description A line of its own (with amount and tax_rate). */
+                            description?: string;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            tax_rate?: number | string;
+                        }[];
+                        /** @description Money paid back, out of the part above the unpaid balance. */
+                        refund_amount?: number;
+                        /** @description Added to the customer's credit balance. */
+                        credit_amount?: number;
+                        /** @description Settled outside Billow. */
+                        out_of_band_amount?: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        summary: {
+                            total: number;
+                            succeeded: number;
+                            failed: number;
+                        };
+                        results: {
+                            ok: boolean;
+                            credit_note?: {
+                                id: string;
+                                /** @description credit_note or debit_note */
+                                object: string;
+                                business_id: string;
+                                number: string;
+                                invoice_id: string;
+                                invoice_number: string | null;
+                                invoice_date: string;
+                                customer_id: string;
+                                currency: string;
+                                date: string;
+                                /** @description issued or void */
+                                status: string;
+                                reason: string | null;
+                                memo: string | null;
+                                place_of_supply: string | null;
+                                tax_regime: string;
+                                lines: {
+                                    id: string;
+                                    line_id: string | null;
+                                    description: string;
+                                    hsn_code: string | null;
+                                    quantity: number | null;
+                                    tax_rate: number;
+                                    taxable_amount: number;
+                                    cgst: number;
+                                    sgst: number;
+                                    igst: number;
+                                    tax: number;
+                                    tax_total: number;
+                                    total: number;
+                                }[];
+                                subtotal: number;
+                                cgst: number;
+                                sgst: number;
+                                igst: number;
+                                tax: number;
+                                tax_total: number;
+                                total: number;
+                                /** @description The part that was still unpaid: it lowered balance_due. */
+                                pre_payment_amount: number;
+                                /** @description The part above the unpaid balance = refund + credit + out of band. */
+                                post_payment_amount: number;
+                                refund_amount: number;
+                                credit_amount: number;
+                                out_of_band_amount: number;
+                                journal_entries: {
+                                    id: string;
+                                    kind: string;
+                                    memo: string;
+                                    currency: string;
+                                    date: string;
+                                    /** Format: date-time */
+                                    created_at: string;
+                                    lines: {
+                                        account_code: string;
+                                        debit: number;
+                                        credit: number;
+                                    }[];
+                                }[];
+                                pdf_url: string;
+                                hosted_url: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                voided_at: string | null;
+                            };
+                            error?: {
+                                code: string;
+                                message: string;
+                                field: string | null;
+                            };
+                        }[];
                     };
                 };
             };
@@ -11819,6 +16214,439 @@ export interface operations {
                     "application/pdf": {
                         detail: string;
                         request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    hostedNotePage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                businessId: string;
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/html": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/html": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/html": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/html": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    hostedNotePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                businessId: string;
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_bulk_invoices_invoices_bulk_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description 1 to BULK_MAX_ORDER_IDS (default 100) order ids; repeats count once. */
+                    orderIds: string[];
+                    /**
+                     * @description false keeps the invoices drafts (no number, no ledger entry).
+                     * @default true
+                     */
+                    finalize?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        data: {
+                            /** @description The order id. */
+                            order: string;
+                            /** @description Per-business sequential id of invoices made from orders: "1", "2", … without gaps. */
+                            entityId: string;
+                            lineItems: {
+                                /** @description The order line's id. */
+                                lineItemId: string;
+                                quantity: number;
+                                /** @description The invoice line's id. */
+                                id: string;
+                            }[];
+                            /** @description Decimal major units of the order's currency (3684.78; JPY has no decimals). */
+                            total: number;
+                            createdBy: {
+                                id: string;
+                                name: string;
+                                type: string;
+                            };
+                            /** @description The order's meta as {key, value} pairs, by key. */
+                            metaFields: {
+                                key: string;
+                                value: unknown;
+                            }[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description The invoice id (the same invoice as GET /api/v1/invoices/{id}). */
+                            id: string;
+                        }[];
+                        message: string;
+                        count: number;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "message": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "message": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "message": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "message": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        message: string;
                     };
                 };
             };

@@ -24,6 +24,9 @@ const REASON: Record<number, string> = {
   503: 'Service Unavailable: the server is shutting down or not ready.',
 };
 
+/** A response's description: FastAPI's for success, the reason of an error status. */
+export const describeStatus = (status: string) => (status.startsWith('2') ? 'Successful Response' : (REASON[Number(status)] ?? 'Error.'));
+
 const SAMPLE: Record<number, Omit<Problem, 'status'>> = {
   400: { code: 'request.malformed_json', message: 'Malformed JSON in request body.' },
   // The messages of seeds/003 where it documents one.

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import type { Config } from '../../config.ts';
 import { errorFormatOf, type ProblemFormatter } from '../errors.ts';
 import { ERROR_MARK } from '../schemas.ts';
-import { errorDoc, type JsonSchema } from './error-docs.ts';
+import { describeStatus, errorDoc, type JsonSchema } from './error-docs.ts';
 import { operationIdFor } from './operation-id.ts';
 
 /**
@@ -40,8 +40,7 @@ const TAGS: Record<string, string> = {
   files: 'Uploaded files (CSV for imports), stored in the object store.',
   imports: 'CSV imports of invoices, large ones run in the background with progress.',
   webhooks: 'Webhook endpoints and their deliveries, signed per Standard Webhooks.',
-  'credit-notes': 'Credit notes: corrections that lower what an issued invoice asks for.',
-  'debit-notes': 'Debit notes: corrections that raise what an issued invoice asks for.',
+  notes: 'Credit and debit notes: corrections of an issued invoice, with their own gapless series.',
 };
 
 const PROBLEM_STATUSES = {
@@ -75,7 +74,7 @@ function withErrors(route: RouteOptions, schema: FastifySchema): Responses {
   const format = route.config?.errorFormat;
   if (!format) return declared;
   for (const [status, response] of Object.entries(declared)) {
-    if (status.startsWith('2') && !response.description) declared[status] = { ...response, description: 'Successful Response' };
+    if (!response.description) declared[status] = { ...response, description: describeStatus(status) };
   }
   const marked = Object.keys(declared).filter((status) => declared[status]?.[ERROR_MARK]).map(Number);
   for (const status of new Set([...marked, ...edgeStatuses(route, schema)])) {
