@@ -16511,10 +16511,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "message": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
                     "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
+                        success: boolean;
                         message: string;
+                        request_id: string;
                     };
                 };
             };
@@ -16524,10 +16531,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "message": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
                     "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
+                        success: boolean;
                         message: string;
+                        request_id: string;
                     };
                 };
             };
@@ -16537,10 +16551,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "message": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
                     "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
+                        success: boolean;
                         message: string;
+                        request_id: string;
                     };
                 };
             };
@@ -16550,10 +16571,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "message": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
                     "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
+                        success: boolean;
                         message: string;
+                        request_id: string;
                     };
                 };
             };
@@ -16643,10 +16671,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "message": "An error occurred while creating invoices",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
                     "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
+                        success: boolean;
                         message: string;
+                        request_id: string;
                     };
                 };
             };
