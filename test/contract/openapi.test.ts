@@ -69,8 +69,8 @@ describe('every operation', () => {
     expect(ops.length).toBeGreaterThan(40);
     for (const { method, path: p, op } of ops) {
       const where = `${method.toUpperCase()} ${p}`;
-      // FastAPI style (docs/decisions.md): a route naming its own id must follow it too.
-      expect(op.operationId, where).toMatch(new RegExp(`^[a-z][a-z0-9_]*_${method}$`));
+      // FastAPI style (docs/decisions.md; path parameters keep their case): a route naming its own id must follow it too.
+      expect(op.operationId, where).toMatch(new RegExp(`^[a-z][A-Za-z0-9_]*_${method}$`));
       expect(typeof op.summary === 'string' && op.summary.length > 0, `${where} has no summary`).toBe(true);
       expect(typeof op.description === 'string' && op.description.length > 0, `${where} has no description`).toBe(true);
       expect(op.tags?.length, `${where} has no tags`).toBeGreaterThan(0);
