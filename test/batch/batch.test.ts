@@ -207,6 +207,14 @@ describe('errors: nothing is created', () => {
     await expectNothingWritten(tenant, charge);
   });
 
+  it('400 for a malformed body or Idempotency-Key', async () => {
+    const { tenant, charge } = await tenantWithCharge();
+    const raw = await env.app.inject({ method: 'POST', url: BATCH, headers: { ...tenant.headers, 'content-type': 'application/json' }, payload: '{"items":[' });
+    expectDetail(raw, 400);
+    expectDetail(await tenant.post(BATCH, { items: [batchItem('ct_0')] }, { 'idempotency-key': 'ключ' }), 400);
+    await expectNothingWritten(tenant, charge);
+  });
+
   it('401 without a token, 403 without invoices.CREATE', async () => {
     const { tenant, charge } = await tenantWithCharge();
     const body = { items: [batchItem('ct_0')], include_delayed_charges: true };

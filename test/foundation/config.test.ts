@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       bulkMaxItems: 50,
       batchMaxItems: 100,
       maxLineItems: 500,
+      bulkMaxOrderIds: 100,
       bodyLimitBytes: 2 * 1024 * 1024,
       rateLimitPerMinute: 6000,
       idempotencyTtlSeconds: 24 * 3600,
@@ -52,6 +53,7 @@ describe('loadConfig', () => {
       BILLOW_ADMIN_TOKEN: 'a'.repeat(16),
       PUBLIC_URL: 'https://billow.example.com///',
       BULK_MAX_ITEMS: '100',
+      BULK_MAX_ORDER_IDS: '250',
       RATE_LIMIT_PER_MINUTE: '0',
       BILLOW_SEED_DEMO: 'no',
     });
@@ -63,6 +65,7 @@ describe('loadConfig', () => {
       adminToken: 'a'.repeat(16),
       publicUrl: 'https://billow.example.com',
       bulkMaxItems: 100,
+      bulkMaxOrderIds: 250,
       rateLimitPerMinute: 0,
       seedDemo: false,
     });
@@ -99,6 +102,7 @@ describe('loadConfig', () => {
     ['BATCH_MAX_ITEMS', '0'],
     ['BATCH_MAX_ITEMS', '10001'],
     ['MAX_LINE_ITEMS', '10001'],
+    ['BULK_MAX_ORDER_IDS', '0'],
     ['BODY_LIMIT_BYTES', '10'],
     ['RATE_LIMIT_PER_MINUTE', '-5'],
     ['IDEMPOTENCY_TTL_SECONDS', '0'],

@@ -126,6 +126,19 @@ describe('at most one invoice per order', () => {
     expect(await countInvoices(s.tenant.id)).toBe(2);
   });
 
+  it('an invoice kept as a draft, or voided since, is returned as it is', async () => {
+    const s = await shop(env);
+    await createOrder(s.tenant, { id: 'ord_kept' });
+    await createOrder(s.tenant, { id: 'ord_void' });
+    const [draft] = expectInvoices(await invoiceOrders(env, s.tenant, { orderIds: ['ord_kept'], finalize: false }), 1) as [Json];
+    const [open] = expectInvoices(await invoiceOrders(env, s.tenant, { orderIds: ['ord_void'] }), 1) as [Json];
+    expect((await s.tenant.post(`/api/v1/invoices/${open.id}/void`)).statusCode).toBe(200);
+    const again = expectInvoices(await invoiceOrders(env, s.tenant, { orderIds: ['ord_kept', 'ord_void'] }), 2);
+    expect(again.map((d) => d.id)).toEqual([draft.id, open.id]);
+    expect((await s.tenant.get(`/api/v1/invoices/${draft.id}`)).json().status).toBe('draft');
+    expect(await countInvoices(s.tenant.id)).toBe(2);
+  });
+
   it('repeated ids in one call count once', async () => {
     const s = await shop(env);
     await createOrder(s.tenant, { id: 'ord_dup' });
@@ -272,6 +285,20 @@ describe('401 / 403', () => {
     for (const headers of [{ accesstoken: `Bearer ${s.tenant.token}` }, { accesstoken: '', authorization: `Bearer ${s.tenant.token}` }]) {
       const response = await env.app.inject({ method: 'POST', url: '/invoices/bulk', headers: headers.accesstoken ? headers : { authorization: headers.authorization }, payload: { orderIds: ['ord_auth'] } });
       expect(expectInvoices(response, 1)[0]).toEqual(made);
+    }
+  });
+
+  it('over the rate limit → 429 in the seeds/003 envelope', async () => {
+    const limited = await testApp({ rateLimitPerMinute: 1 });
+    try {
+      const tenant = await createBusiness(limited.app);
+      const send = () => limited.app.inject({ method: 'POST', url: '/invoices/bulk', headers: { accesstoken: tenant.token }, payload: { orderIds: ['a'] } });
+      await send();
+      const response = await send();
+      expectOrdersError(response, 429, /Rate limit exceeded/);
+      expect(response.headers['retry-after']).toBeDefined();
+    } finally {
+      await limited.app.close();
     }
   });
 

@@ -33,6 +33,7 @@ export function registerOrderRoutes(app: FastifyInstance): void {
       schema: {
         tags,
         summary: 'Create an order',
+        operationId: 'create_order_api_v1_orders_post',
         description: 'Stores an order with its lines, auto-filled from items and priced as its invoice will be. A client-chosen id already used → 409.',
         body: OrderInput,
         response: { 201: OrderResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },
@@ -48,6 +49,7 @@ export function registerOrderRoutes(app: FastifyInstance): void {
       schema: {
         tags,
         summary: 'List orders',
+        operationId: 'list_orders_api_v1_orders_get',
         description: 'Newest first, keyset-paginated; filter by customer_id, invoiced (true/false) or status.',
         querystring: OrderListQuery,
         response: { 200: PageOf(OrderResponse), ...errorResponses(401, 403, 422) },
@@ -63,7 +65,7 @@ export function registerOrderRoutes(app: FastifyInstance): void {
     '/orders/:id',
     {
       config: { scope: 'orders.READ' },
-      schema: { tags, summary: 'Get an order', description: 'One order with its lines and, once invoiced, its invoice_id.', params: IdParams, response: { 200: OrderResponse, ...errorResponses(401, 403, 404) } },
+      schema: { tags, summary: 'Get an order', operationId: 'get_order_api_v1_orders__id__get', description: 'One order with its lines and, once invoiced, its invoice_id.', params: IdParams, response: { 200: OrderResponse, ...errorResponses(401, 403, 404) } },
     },
     async (request) => getOrder(request.server.deps.db, businessOf(request).businessId, idOf(request)),
   );
@@ -74,6 +76,7 @@ export function registerOrderRoutes(app: FastifyInstance): void {
       schema: {
         tags,
         summary: 'Cancel an order',
+        operationId: 'cancel_order_api_v1_orders__id__cancel_post',
         description: 'Cancels an order that has no invoice (again: no change). An invoiced order → 409; a cancelled order cannot be invoiced (404 on POST /invoices/bulk).',
         params: IdParams,
         response: { 200: OrderResponse, ...errorResponses(400, 401, 403, 404, 409, 422) },

@@ -33,6 +33,7 @@ export function registerBulkOrders(app: FastifyInstance): void {
       schema: {
         tags: ['bulk', 'orders'],
         summary: 'Create orders in bulk',
+        operationId: 'create_orders_bulk_orders_post',
         description: 'Create up to BULK_MAX_ITEMS (default 50) orders, each independently; always 200 with per-item results in request order. A client-chosen id already used fails only that order (conflict.duplicate).',
         body: Closed({ orders: Type.Array(OrderInput, { minItems: 1, maxItems: 50 }) }),
         response: {

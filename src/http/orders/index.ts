@@ -71,6 +71,7 @@ export async function ordersSurface(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['orders'],
         summary: 'Create invoices from orders',
+        operationId: 'create_invoices_from_orders_invoices_bulk_post',
         description:
           'seeds/003. One invoice per order, in the order of orderIds; an order already invoiced returns its existing invoice. Invoices are finalized (numbered, posted) unless finalize is false. ' +
           'Any unknown, cancelled or other business\'s order → 404 naming the first one, and nothing is created. Token in accessToken (raw or "Bearer …") or Authorization: Bearer.',

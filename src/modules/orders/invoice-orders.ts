@@ -90,31 +90,35 @@ async function plan(ctx: Context, orderIds: string[], options: InvoiceOrdersOpti
   return { ids, orders, prepared, refs, now };
 }
 
+/** The invoices of orders invoiced before this call (or by a call that held their lock first). */
+async function existingInvoices(tx: Tx, ctx: Context, ids: string[], locked: Map<string, LockedOrder>): Promise<Map<string, DocumentView>> {
+  const invoiceIdOf = (id: string) => (locked.get(id) as LockedOrder).invoice_id as string;
+  const views = await loadDocuments(tx, ctx.businessId, 'invoice', ids.map(invoiceIdOf), ctx.baseUrl);
+  const byId = new Map(views.map((view) => [view.id, view]));
+  return new Map(ids.map((id) => [id, byId.get(invoiceIdOf(id)) as DocumentView]));
+}
+
 async function writePlan(tx: Tx, ctx: Context, p: Plan): Promise<OrderInvoice[]> {
   const locked = await lockOrders(tx, ctx.businessId, p.ids);
   refuseUnavailable(p.ids, (id) => locked.get(id)?.status);
   // An order priced before the lock may have been invoiced by a call that held it first.
   const toWrite = p.ids.filter((id) => p.prepared.has(id) && (locked.get(id) as LockedOrder).invoice_id === null);
   const written = await writeDocuments(tx, p.refs.business, toWrite.map((id) => p.prepared.get(id) as PreparedDocument), p.now, ctx.baseUrl);
-  const invoiceOf = new Map(toWrite.map((id, i) => [id, written[i] as DocumentView]));
-  await markInvoiced(tx, ctx.businessId, [...invoiceOf].map(([id, view]) => ({ id, invoice_id: view.id })), ctx.principal, p.now);
-  const existing = new Set(p.ids.filter((id) => !invoiceOf.has(id)));
-  const invoiceIdOf = (id: string) => (locked.get(id) as LockedOrder).invoice_id as string;
-  const loaded = await loadDocuments(tx, ctx.businessId, 'invoice', [...existing].map(invoiceIdOf), ctx.baseUrl);
-  const loadedById = new Map(loaded.map((view) => [view.id, view]));
-  for (const id of existing) invoiceOf.set(id, loadedById.get(invoiceIdOf(id)) as DocumentView);
-  const data = { count: toWrite.length, failed: 0, batch_size: p.ids.length, existing: existing.size, source: 'orders' };
+  const created = new Map(toWrite.map((id, i) => [id, written[i] as DocumentView]));
+  await markInvoiced(tx, ctx.businessId, [...created].map(([id, view]) => ({ id, invoice_id: view.id })), ctx.principal, p.now);
+  const existing = await existingInvoices(tx, ctx, p.ids.filter((id) => !created.has(id)), locked);
+  const data = { count: created.size, failed: 0, batch_size: p.ids.length, existing: existing.size, source: 'orders' };
   await emitEvents(tx, ctx.businessId, p.now, [{ type: 'INVOICE_BULK_CREATED', data }]);
   return p.ids.map((id) => {
     const order = p.orders.get(id) as StoredOrder;
-    const created = !existing.has(id);
+    const isNew = created.has(id);
     return {
       orderId: id,
-      invoice: invoiceOf.get(id) as DocumentView,
+      invoice: (created.get(id) ?? existing.get(id)) as DocumentView,
       orderLineIds: order.lines.map((l) => l.id),
-      createdBy: created ? ctx.principal : ((locked.get(id) as LockedOrder).invoiced_by as Principal),
+      createdBy: isNew ? ctx.principal : ((locked.get(id) as LockedOrder).invoiced_by as Principal),
       meta: (order.row.meta ?? {}) as OrderMeta,
-      created,
+      created: isNew,
     };
   });
 }

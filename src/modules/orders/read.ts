@@ -14,5 +14,9 @@ export async function getOrder(db: Db, businessId: string, id: string): Promise<
 export async function listOrders(db: Db, businessId: string, filters: OrderFilters, page: PageRequest): Promise<Page<OrderView>> {
   const ids = await listOrderRows(db, businessId, filters, page);
   const orders = await findOrders(db, businessId, ids.items);
-  return { ...ids, items: ids.items.flatMap((id) => { const order = orders.get(id); return order ? [orderView(order)] : []; }) };
+  const items = ids.items.flatMap((id) => {
+    const order = orders.get(id);
+    return order ? [orderView(order)] : [];
+  });
+  return { ...ids, items };
 }
