@@ -966,7 +966,7 @@ export interface paths {
          * Create orders in bulk
          * @description Create up to BULK_MAX_ITEMS (default 50) orders, each independently; always 200 with per-item results in request order. A client-chosen id already used fails only that order (conflict.duplicate).
          */
-        post: operations["create_bulk_orders_bulk_orders_post"];
+        post: operations["create_orders_bulk_orders_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1086,7 +1086,7 @@ export interface paths {
          * Create invoices from orders
          * @description seeds/003. One invoice per order, in the order of orderIds; an order already invoiced returns its existing invoice. Invoices are finalized (numbered, posted) unless finalize is false. Any unknown, cancelled or other business's order → 404 naming the first one, and nothing is created. Token in accessToken (raw or "Bearer …") or Authorization: Bearer.
          */
-        post: operations["create_bulk_invoices_invoices_bulk_post"];
+        post: operations["create_invoices_from_orders_invoices_bulk_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -15272,7 +15272,7 @@ export interface operations {
             };
         };
     };
-    create_bulk_orders_bulk_orders_post: {
+    create_orders_bulk_orders_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -16439,7 +16439,7 @@ export interface operations {
             };
         };
     };
-    create_bulk_invoices_invoices_bulk_post: {
+    create_invoices_from_orders_invoices_bulk_post: {
         parameters: {
             query?: never;
             header?: never;
