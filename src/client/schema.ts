@@ -1044,7 +1044,7 @@ export interface paths {
          * Hosted note page
          * @description Hosted credit or debit note page (HTML).
          */
-        get: operations["hostedNotePage"];
+        get: operations["get_hosted_note_page_n__businessId___token__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1064,7 +1064,7 @@ export interface paths {
          * Hosted note PDF
          * @description PDF of a hosted credit or debit note.
          */
-        get: operations["hostedNotePdf"];
+        get: operations["get_hosted_note_pdf_n__businessId___token__pdf_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -16219,7 +16219,7 @@ export interface operations {
             };
         };
     };
-    hostedNotePage: {
+    get_hosted_note_page_n__businessId___token__get: {
         parameters: {
             query?: never;
             header?: never;
@@ -16329,7 +16329,7 @@ export interface operations {
             };
         };
     };
-    hostedNotePdf: {
+    get_hosted_note_pdf_n__businessId___token__pdf_get: {
         parameters: {
             query?: never;
             header?: never;
