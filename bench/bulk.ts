@@ -18,6 +18,13 @@
  *   --wait-idle N       before each run, wait up to N s for the machine to be < 20% busy (default 30)
  *   --sql FILE          run this SQL script after the migrations (to try a schema or trigger change
  *                       without editing src/)
+ *   --webhook           register one endpoint subscribed to "*" with a loopback receiver (in this
+ *                       process). On PostgreSQL a `billow worker` process delivers (the API runs
+ *                       with WORKERS=false, as a scaled-out deployment would); on PGlite, which one
+ *                       process owns, the server's in-process worker does. Delivery runs while the
+ *                       load runs, on the same 2 cores. Adds
+ *                       deliveries/s during the throughput phase, commit-to-receipt p50/p99, and
+ *                       lost / duplicate counts once every event of the run has arrived
  *
  * stdout: one JSON object per database. stderr: progress, per-run results, profile.
  */
@@ -26,7 +33,11 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type RunningServer, startServer } from '../src/server.ts';
 import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
+import { sql } from 'kysely';
 import { type BatchWriter, baselineStatements, kyselyWriters, pgWriters, runBaseline } from './lib/baseline.ts';
+import type { ChildProcess } from 'node:child_process';
+import { ratePerS, ReceiverProcess } from './lib/receiver.ts';
+import { startWorker } from './lib/workers.ts';
 import { bulkBodies, createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
 import { cpuProfile, phaseBreakdown, summarize } from './lib/profile.ts';
@@ -50,6 +61,19 @@ interface Options {
   profile: boolean;
   waitIdle: number;
   sql: string | undefined;
+  webhook: boolean;
+}
+
+/** With --webhook: what the subscribed endpoint received. */
+export interface WebhookResult {
+  events: number;
+  delivered: number;
+  lost: number;
+  duplicates: number;
+  deliveries_per_s: number;
+  commit_to_receipt_p50_ms: number;
+  commit_to_receipt_p99_ms: number;
+  drain_s_after_load: number;
 }
 
 export interface BulkResult {
@@ -64,6 +88,7 @@ export interface BulkResult {
   c1_p99_ms: number;
   baseline_invoices_per_s: number;
   ratio: number;
+  webhook?: WebhookResult;
 }
 
 const log = (message: string) => process.stderr.write(`[bench bulk] ${message}\n`);
@@ -83,6 +108,7 @@ function options(args: Args): Options {
     profile: flag(args, 'profile'),
     waitIdle: numberOption(args, 'wait-idle', 30, 0),
     sql: args.options.has('sql') ? stringOption(args, 'sql', '') : undefined,
+    webhook: flag(args, 'webhook'),
   };
 }
 
@@ -159,16 +185,52 @@ async function measureBaseline(target: Target, server: RunningServer, fixture: F
   }
 }
 
+/** Registers the business's endpoint for every event, delivering to the receiver. */
+async function subscribe(client: HttpClient, fixture: Fixture, receiver: ReceiverProcess): Promise<void> {
+  const url = await receiver.start();
+  await client.json('POST', '/api/v1/webhook-endpoints', { url, events: ['*'] }, { authorization: `Bearer ${fixture.token}` }, 201);
+}
+
+/** Waits until every event of the business arrived (at most 5 minutes), then sums up. */
+async function webhookResult(server: RunningServer, fixture: Fixture, receiver: ReceiverProcess, phase: { start: number; end: number }): Promise<WebhookResult> {
+  const counted = await sql<{ n: number }>`
+    select coalesce(sum(cardinality(types)), 0)::int as n from event_batches where business_id = ${fixture.businessId}`.execute(server.database.db);
+  const events = counted.rows[0]?.n ?? 0;
+  log(`webhook: waiting for ${events} events (${(await receiver.snapshot()).unique} arrived so far)`);
+  const got = await receiver.waitFor(events, 300_000);
+  const receivedAt = got.receivedAt ?? [];
+  const latencies = got.latencies ?? [];
+  return {
+    events,
+    delivered: got.unique,
+    lost: events - got.unique,
+    duplicates: got.duplicates,
+    deliveries_per_s: ratePerS(receivedAt, phase.start, phase.end),
+    commit_to_receipt_p50_ms: round(percentile(latencies, 50)),
+    commit_to_receipt_p99_ms: round(percentile(latencies, 99)),
+    drain_s_after_load: round((Math.max(...receivedAt) - phase.end) / 1000),
+  };
+}
+
+function webhookEnv(target: Target, opts: Options): Record<string, string> {
+  if (!opts.webhook) return {};
+  return { WEBHOOK_ALLOW_PRIVATE: 'true', ...(target.databaseUrl ? { WORKERS: 'false' } : {}) };
+}
+
 async function benchOnce(target: Target, opts: Options): Promise<BulkResult> {
-  const server = await startServer(benchServerConfig(target));
+  const server = await startServer(benchServerConfig(target, webhookEnv(target, opts)));
   const client = new HttpClient(server.url, opts.concurrency);
+  const receiver = new ReceiverProcess();
+  let worker: ChildProcess | undefined;
   try {
+    if (opts.webhook && target.databaseUrl) worker = await startWorker(target.databaseUrl);
     if (opts.sql) {
       log(`${target.name}: applying ${opts.sql}`);
       await server.database.exec(fs.readFileSync(opts.sql, 'utf8'));
     }
     log(`${target.name}: server on ${server.url}; creating business, 20 customers, 20 items`);
     const fixture = await createFixture(client, ADMIN_TOKEN);
+    if (opts.webhook) await subscribe(client, fixture, receiver);
     const bodies = bulkBodies(fixture, BODY_VARIANTS, SHAPE.invoices, SHAPE.lines, opts.approve);
     if (opts.warmup > 0) await load(client, fixture.token, bodies, opts.concurrency, opts.warmup);
 
@@ -180,7 +242,9 @@ async function benchOnce(target: Target, opts: Options): Promise<BulkResult> {
     const local = target.databaseUrl !== undefined;
     const cpu = await CpuMeter.start();
     const before = await sampleCosts(server.database.db, local);
+    const phase = { start: Date.now(), end: 0 };
     const a = await load(client, fixture.token, bodies, opts.concurrency, opts.seconds);
+    phase.end = Date.now();
     const appCosts = costPer(before, await sampleCosts(server.database.db, local), a.calls, local);
     const usage = await cpu.stop();
 
@@ -195,6 +259,7 @@ async function benchOnce(target: Target, opts: Options): Promise<BulkResult> {
     );
     log(`${target.name}: cost per 50 invoices: app call ${JSON.stringify(appCosts)}, baseline transaction ${JSON.stringify(baseline.costs)}`);
     if (opts.profile) await profileCalls(target, client, fixture, bodies);
+    const webhook = opts.webhook ? await webhookResult(server, fixture, receiver, phase) : undefined;
     return {
       database: target.name,
       seconds: opts.seconds,
@@ -207,9 +272,12 @@ async function benchOnce(target: Target, opts: Options): Promise<BulkResult> {
       c1_p99_ms: round(percentile(b.latencies, 99)),
       baseline_invoices_per_s: round(baseline.invoices_per_s, 0),
       ratio: round(invoicesPerS / baseline.invoices_per_s, 2),
+      ...(webhook ? { webhook } : {}),
     };
   } finally {
+    worker?.kill('SIGTERM');
     client.close();
+    receiver.stop();
     await server.stop();
   }
 }
@@ -279,6 +347,22 @@ function medianResult(results: BulkResult[]): BulkResult {
     c1_p99_ms: pick('c1_p99_ms'),
     baseline_invoices_per_s: baseline,
     ratio: round(invoicesPerS / baseline, 2),
+    ...(first.webhook ? { webhook: medianWebhook(results.map((r) => r.webhook as WebhookResult)) } : {}),
+  };
+}
+
+function medianWebhook(results: WebhookResult[]): WebhookResult {
+  const pick = (key: keyof WebhookResult) => median(results.map((r) => r[key]));
+  return {
+    events: pick('events'),
+    delivered: pick('delivered'),
+    // Losses and duplicates are summed: one in any run matters.
+    lost: results.reduce((sum, r) => sum + r.lost, 0),
+    duplicates: results.reduce((sum, r) => sum + r.duplicates, 0),
+    deliveries_per_s: pick('deliveries_per_s'),
+    commit_to_receipt_p50_ms: pick('commit_to_receipt_p50_ms'),
+    commit_to_receipt_p99_ms: pick('commit_to_receipt_p99_ms'),
+    drain_s_after_load: pick('drain_s_after_load'),
   };
 }
 

@@ -6,9 +6,11 @@
 const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void> }>> = {
   bulk: () => import('./bulk.ts'),
   batch: () => import('./batch.ts'),
+  csv: () => import('./csv.ts'),
   'write-path': () => import('./write-path.ts'),
   orders: () => import('./orders.ts'),
   'credit-notes': () => import('./credit-notes.ts'),
+  webhooks: () => import('./webhooks.ts'),
 };
 
 async function run(): Promise<void> {

@@ -19,6 +19,7 @@ import type { Deps } from './http/respond.ts';
 import { validatorCompiler } from './http/validation.ts';
 import type { Db } from './modules/context.ts';
 import type { WorkerStatus } from './modules/ops/readiness.ts';
+import { type ObjectStore, openObjectStore } from './storage/index.ts';
 
 export interface AppDeps {
   db: Db;
@@ -29,6 +30,8 @@ export interface AppDeps {
   workers?: WorkerStatus;
   /** Called for every route as it is added, after the contract has filled it in (tests check responses with it). */
   onRoute?: (route: RouteOptions) => void;
+  /** Defaults to the store the configuration names. */
+  store?: ObjectStore;
 }
 
 /** A client's x-request-id is kept when it is a sane token; otherwise a UUID is made. */
@@ -67,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   registerJsonBody(app);
-  const fastifyDeps: Deps = { db: deps.db, clock: deps.clock ?? (() => new Date()), config };
+  const fastifyDeps: Deps = { db: deps.db, clock: deps.clock ?? (() => new Date()), config, store: deps.store ?? (await openObjectStore(config)) };
   app.decorate('deps', fastifyDeps);
   installErrorFormat(app, formatNative);
   app.setNotFoundHandler((request) => {

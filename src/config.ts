@@ -21,10 +21,23 @@ export interface Config {
   idempotencyTtlSeconds: number;
   logLevel: string;
   seedDemo: boolean;
+  /** Where uploaded files live: a local folder (default `dataDir/objects`) or an S3 bucket. */
+  objectStore: { kind: 'local'; dir?: string | undefined } | { kind: 's3'; bucket: string };
+  s3: { endpoint: string | undefined; region: string; forcePathStyle: boolean };
+  fileMaxBytes: number;
+  /** CSV imports with more data rows than this run in the background. */
+  csvSyncMaxRows: number;
+  /** Invoices written per transaction (with their checkpoint) by a background import. */
+  importChunkInvoices: number;
   /** Run the background workers inside the server process (`billow worker` runs them alone). */
   workers: boolean;
   /** How long a claimed job stays with its worker without a heartbeat (a killed worker's jobs return after it). */
   jobLeaseSeconds: number;
+  /** Let webhooks reach private, loopback and link-local addresses (development and tests). */
+  webhookAllowPrivate: boolean;
+  /** Delay before each webhook attempt, in seconds; its length is the number of attempts. */
+  webhookRetrySchedule: number[];
+  eventRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +63,13 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got '${raw}'.`);
 }
 
+function seconds(env: Env, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+(,\d+)*$/.test(raw)) throw new ConfigError(`${name} must be comma-separated whole seconds, got '${raw}'.`);
+  return raw.split(',').map(Number);
+}
+
 function databaseUrl(env: Env): string | undefined {
   const raw = env.DATABASE_URL;
   if (raw === undefined || raw === '') return undefined;
@@ -62,6 +82,14 @@ function adminToken(env: Env): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (raw.length < 16) throw new ConfigError('BILLOW_ADMIN_TOKEN must be at least 16 characters.');
   return raw;
+}
+
+function objectStore(env: Env): Config['objectStore'] {
+  const raw = env.OBJECT_STORE;
+  if (raw === undefined || raw === '') return { kind: 'local' };
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/.exec(raw);
+  if (!match?.[1]) throw new ConfigError(`OBJECT_STORE must be unset (local folder) or 's3://bucket', got '${raw}'.`);
+  return { kind: 's3', bucket: match[1] };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -83,7 +111,15 @@ export function loadConfig(env: Env = process.env): Config {
     idempotencyTtlSeconds: int(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
     logLevel: env.LOG_LEVEL || 'info',
     seedDemo: bool(env, 'BILLOW_SEED_DEMO', true),
+    objectStore: objectStore(env),
+    s3: { endpoint: env.S3_ENDPOINT || undefined, region: env.S3_REGION || env.AWS_REGION || 'us-east-1', forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false) },
+    fileMaxBytes: int(env, 'FILE_MAX_BYTES', 100 * 1024 * 1024, 1, 64 * 1024 * 1024 * 1024),
+    csvSyncMaxRows: int(env, 'CSV_SYNC_MAX_ROWS', 5000, 1, 1_000_000),
+    importChunkInvoices: int(env, 'IMPORT_CHUNK_INVOICES', 1000, 1, 100_000),
     workers: bool(env, 'WORKERS', true),
     jobLeaseSeconds: int(env, 'JOB_LEASE_SECONDS', 30, 1, 3600),
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    webhookRetrySchedule: seconds(env, 'WEBHOOK_RETRY_SCHEDULE', [0, 5, 300, 1800, 7200, 18000, 36000, 36000]),
+    eventRetentionDays: int(env, 'EVENT_RETENTION_DAYS', 30, 1, 3650),
   };
 }

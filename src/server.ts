@@ -39,7 +39,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   workers = config.workers ? await startWorkers({ database, config, handlers: jobHandlers(), log: app.log, clock }) : undefined;
-  const stopMaintenance = scheduleMaintenance(database, app.log);
+  const stopMaintenance = scheduleMaintenance(database, app.log, { eventRetentionDays: config.eventRetentionDays });
   let stopping: Promise<void> | undefined;
   // In-flight requests finish and running jobs checkpoint before the database closes.
   const stop = () => {

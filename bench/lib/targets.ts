@@ -94,9 +94,10 @@ export async function pgliteTarget(): Promise<Target> {
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 
-/** The real server's configuration for a bench target: no rate limit, no demo, loopback. */
-export function benchServerConfig(target: Target) {
+/** The real server's configuration for a bench target: no rate limit, no demo, loopback; `extra` adds variables. */
+export function benchServerConfig(target: Target, extra: Record<string, string> = {}) {
   return loadConfig({
+    ...extra,
     RATE_LIMIT_PER_MINUTE: '0',
     BILLOW_SEED_DEMO: 'false',
     PORT: '0',

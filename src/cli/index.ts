@@ -3,9 +3,11 @@ import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
 import { registerBusinesses } from './commands/businesses.ts';
+import { registerImport } from './commands/import.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTokens } from './commands/tokens.ts';
+import { registerWebhooks } from './commands/webhooks.ts';
 import { registerWorker } from './commands/worker.ts';
 
 const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -19,7 +21,9 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerBusinesses(program);
   registerTokens(program);
+  registerImport(program);
   registerWorker(program);
+  registerWebhooks(program);
   return program;
 }
 

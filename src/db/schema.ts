@@ -261,12 +261,100 @@ export interface CustomerCreditsTable {
   updated_at: string;
 }
 
-export interface EventsTable {
+/** One row per emitting transaction: its events' types and data, in order (007_webhooks.sql). */
+export interface EventBatchesTable {
   business_id: string;
   id: string;
-  type: string;
-  payload: Json;
   created_at: string;
+  types: string[];
+  data: Json;
+}
+
+export interface WebhookEndpointsTable {
+  business_id: string;
+  id: string;
+  url: string;
+  description: string | null;
+  events: string[];
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: string | null;
+  disabled: Generated<boolean>;
+  disabled_reason: string | null;
+  failing_since: string | null;
+  drain_by: string | null;
+  drain_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookQueueTable {
+  business_id: string;
+  endpoint_id: string;
+  batch_id: string;
+}
+
+export interface WebhookDeliveriesTable {
+  business_id: string;
+  id: string;
+  endpoint_id: string;
+  batch_id: string;
+  seq: number;
+  event_type: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: Generated<number>;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  response_excerpt: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FilesTable {
+  business_id: string;
+  key: string;
+  filename: string;
+  size: number;
+  sha256: string;
+  created_at: string;
+}
+
+export type ImportStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface ImportsTable {
+  business_id: string;
+  id: string;
+  s3_key: string;
+  status: ImportStatus;
+  finalize: boolean;
+  skip_invalid: boolean;
+  validated: Generated<boolean>;
+  checkpoint_rows: Generated<number>;
+  rows_total: number | null;
+  bytes_total: number;
+  bytes_processed: Generated<number>;
+  invoices_succeeded: Generated<number>;
+  invoices_failed: Generated<number>;
+  error_count: Generated<number>;
+  message: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+}
+
+export interface ImportErrorsTable {
+  business_id: string;
+  import_id: string;
+  seq: number;
+  row_number: number;
+  column_name: string | null;
+  invoice_ref: string | null;
+  message: string;
+  type: string;
+  value: string | null;
 }
 
 export interface JobsTable {
@@ -350,7 +438,9 @@ export interface DB {
   journal_entries: JournalEntriesTable;
   journal_lines: JournalLinesTable;
   payments: PaymentsTable;
-  events: EventsTable;
+  files: FilesTable;
+  imports: ImportsTable;
+  import_errors: ImportErrorsTable;
   jobs: JobsTable;
   delayed_charges: DelayedChargesTable;
   orders: OrdersTable;
@@ -358,6 +448,10 @@ export interface DB {
   credit_notes: CreditNotesTable;
   credit_note_lines: CreditNoteLinesTable;
   customer_credits: CustomerCreditsTable;
+  event_batches: EventBatchesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_queue: WebhookQueueTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type Business = Selectable<BusinessesTable>;
@@ -368,3 +462,4 @@ export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;
 export type CreditNoteRow = Selectable<CreditNotesTable>;
 export type CreditNoteLineRow = Selectable<CreditNoteLinesTable>;
+export type ImportRow = Selectable<ImportsTable>;

@@ -1,3 +1,4 @@
+import { parseScaled } from './decimal.ts';
 import { invalid } from './errors.ts';
 
 export interface Currency {
@@ -41,4 +42,14 @@ export function parseCurrency(value: string, field: string): string {
   const code = value.trim().toUpperCase();
   currencyExponent(code, field);
   return code;
+}
+
+/**
+ * Decimal major units (`"12.50"`) → integer minor units of `code`, exactly: more decimal
+ * places than the currency has is an error (`12.345` INR), never a rounding.
+ */
+export function toMinorUnits(major: string, code: string, field: string): bigint {
+  const minor = parseScaled(major, currencyExponent(code, field), field);
+  if (minor < 0n) throw invalid(`Field '${field}' must not be negative.`, field);
+  return minor;
 }

@@ -71,3 +71,17 @@ export const within = (error: DomainError, prefix: string) =>
 
 export const notFound = (what: string, id: string, field?: string) =>
   new DomainError('not_found.resource', `${what} '${id}' not found in this business.`, field);
+
+/** One failure at an exact location, e.g. `['csv', 3, 'quantity']` (row 3 of a CSV file). */
+export interface Issue {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+/** Several validation failures at once, each with its own location (a CSV file's rows). */
+export class ValidationErrors extends DomainError {
+  constructor(readonly issues: Issue[]) {
+    super('validation.invalid', issues[0]?.msg ?? 'Invalid input.');
+  }
+}

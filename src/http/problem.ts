@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { DomainError, DomainErrors } from '../domain/errors.ts';
+import { DomainError, DomainErrors, ValidationErrors } from '../domain/errors.ts';
 
 /** An error raised at the HTTP edge (authentication, limits) rather than by a use case. */
 export class RequestError extends Error {
@@ -173,6 +173,9 @@ const issueOf = (error: DomainError): Issue => ({
 });
 
 export function toProblem(error: unknown): Problem {
+  if (error instanceof ValidationErrors) {
+    return { status: 422, code: error.code, message: error.message, issues: error.issues };
+  }
   if (error instanceof DomainError) {
     if (error.status === 422) {
       const all = error instanceof DomainErrors ? error.errors.filter((e) => e.status === 422) : [error];

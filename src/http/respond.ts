@@ -10,6 +10,7 @@ import {
   storeResponse,
   tryLockKey,
 } from '../modules/idempotency/repository.ts';
+import type { ObjectStore } from '../storage/index.ts';
 import { formatWithRequestId, JSON_TYPE, type ProblemFormatter, sendProblem } from './errors.ts';
 import { RequestError, toProblem } from './problem.ts';
 
@@ -19,6 +20,7 @@ export interface Deps {
   db: Context['db'];
   clock: () => Date;
   config: Config;
+  store: ObjectStore;
 }
 
 declare module 'fastify' {

@@ -1,3 +1,6 @@
+import { runDrainJob } from '../modules/webhooks/drain.ts';
+import { DRAIN_QUEUE } from '../modules/webhooks/names.ts';
+import { importHandler } from './import-job.ts';
 import type { JobHandler } from './runner.ts';
 
 /**
@@ -5,5 +8,11 @@ import type { JobHandler } from './runner.ts';
  * `billow worker` runs them alone. Each background feature adds its handler here.
  */
 export function jobHandlers(): JobHandler[] {
-  return [];
+  return [
+    importHandler(),
+    // One job per webhook endpoint (keyed by its id): it fans out and sends that endpoint's
+    // events in order, one request at a time, 16 endpoints at once per process. Retries are
+    // scheduled per delivery, so the job itself only fails when the database does.
+    { queue: DRAIN_QUEUE, concurrency: 16, maxAttempts: 100, handle: runDrainJob },
+  ];
 }

@@ -30,9 +30,36 @@ describe('loadConfig', () => {
       idempotencyTtlSeconds: 24 * 3600,
       logLevel: 'info',
       seedDemo: true,
+      objectStore: { kind: 'local' },
+      s3: { endpoint: undefined, region: 'us-east-1', forcePathStyle: false },
+      fileMaxBytes: 100 * 1024 * 1024,
+      csvSyncMaxRows: 5000,
+      importChunkInvoices: 1000,
       workers: true,
       jobLeaseSeconds: 30,
+      webhookAllowPrivate: false,
+      webhookRetrySchedule: [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+      eventRetentionDays: 30,
     });
+  });
+
+  it('reads the webhook settings', () => {
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_SCHEDULE: '0,1,60', EVENT_RETENTION_DAYS: '7' })).toMatchObject({
+      webhookAllowPrivate: true,
+      webhookRetrySchedule: [0, 1, 60],
+      eventRetentionDays: 7,
+    });
+  });
+
+  it('reads the object store and import settings', () => {
+    expect(loadConfig({ OBJECT_STORE: 's3://billow-files', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_REGION: 'eu-west-1', S3_FORCE_PATH_STYLE: 'true', FILE_MAX_BYTES: '1024', CSV_SYNC_MAX_ROWS: '10' })).toMatchObject({
+      objectStore: { kind: 's3', bucket: 'billow-files' },
+      s3: { endpoint: 'http://127.0.0.1:9000', region: 'eu-west-1', forcePathStyle: true },
+      fileMaxBytes: 1024,
+      csvSyncMaxRows: 10,
+    });
+    expect(configError({ OBJECT_STORE: 'ftp://x' }).message).toContain('OBJECT_STORE');
+    expect(configError({ FILE_MAX_BYTES: '0' }).message).toContain('FILE_MAX_BYTES');
   });
 
   it('treats empty strings as unset', () => {
@@ -108,6 +135,10 @@ describe('loadConfig', () => {
     ['IDEMPOTENCY_TTL_SECONDS', '0'],
     ['BILLOW_SEED_DEMO', 'maybe'],
     ['BILLOW_SEED_DEMO', 'TRUE!'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'sure'],
+    ['WEBHOOK_RETRY_SCHEDULE', '5 min'],
+    ['WEBHOOK_RETRY_SCHEDULE', '0,,5'],
+    ['EVENT_RETENTION_DAYS', '0'],
   ])('refuses %s=%j naming the variable', (name, value) => {
     expect(configError({ [name]: value }).message).toContain(name);
   });

@@ -181,4 +181,30 @@ describe('fuzzed bodies never cause a 5xx', () => {
       { numRuns: 200 },
     );
   });
+
+  it('webhook endpoint writes with random bodies', async () => {
+    // Its own business, which emits no events: fuzzed endpoints never get anything to deliver.
+    const hooks = await createBusiness(env.app);
+    const created = (await hooks.post('/api/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', events: ['*'] })).json();
+    const fields = fc.dictionary(fc.constantFrom('url', 'events', 'description', 'disabled'), fc.oneof(nasty, fc.array(nasty, { maxLength: 3 })), { maxKeys: 3 });
+    const targets: ['POST' | 'PATCH', string][] = [
+      ['POST', '/api/v1/webhook-endpoints'],
+      ['PATCH', `/api/v1/webhook-endpoints/${created.id}`],
+      ['POST', `/api/v1/webhook-endpoints/${created.id}/rotate-secret`],
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...targets), fc.oneof(nasty, fields), async ([method, url], body) => {
+        const response = await hooks.request(method, url, body);
+        expect(response.statusCode, `${url} ${JSON.stringify(body)?.slice(0, 300)} → ${response.body.slice(0, 300)}`).toBeLessThan(500);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('POST /api/v1/invoices/bulk (CSV import) and import cancel with random bodies and keys', async () => {
+    const key = fc.oneof(nasty, fc.constantFrom(`${tenant.id}/x.csv`, `${tenant.id}/../x`, '/etc/passwd', `${tenant.id}/\u0000`, `${tenant.id}/a/./b`));
+    const bulkBody = fc.oneof(nasty, fc.record({ s3_key: key, finalize: nasty, skip_invalid: nasty }, { requiredKeys: ['s3_key'] }));
+    await fc.assert(fc.asyncProperty(bulkBody, (body) => neverServerError('POST', '/api/v1/invoices/bulk', body)), { numRuns: 150 });
+    await fc.assert(fc.asyncProperty(nasty, (body) => neverServerError('POST', '/api/v1/imports/01a0aaaa-0000-7000-8000-000000000000/cancel', body)), { numRuns: 40 });
+  });
 });

@@ -13,10 +13,10 @@ export interface TestEnv {
   config: Config;
 }
 
-/** Test configuration: the real defaults, with the rate limiter off unless a test asks. */
+/** Test configuration: the real defaults, with the rate limiter off and webhooks allowed to loopback receivers. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0' }),
+    ...loadConfig({ BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0', WEBHOOK_ALLOW_PRIVATE: 'true' }),
     databaseUrl: process.env.DATABASE_URL || 'memory://',
     ...overrides,
   };

@@ -1,5 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
+import { eventId } from '../../src/modules/events/outbox.ts';
 import type { Json, TestEnv } from './app.ts';
 
 /** A FastAPI-style 422: `{"detail":[{loc,msg,type}]}` with one issue exactly at `loc`. */
@@ -32,13 +33,22 @@ export interface StoredEvent {
   payload: Json;
 }
 
-/** The outbox rows of one business in creation (UUIDv7 id) order. */
+/**
+ * The events of one business in creation order, as the events API and webhooks show them:
+ * the outbox keeps one row per transaction (event_batches), expanded here event by event.
+ */
 export async function eventsOf(env: TestEnv, businessId: string): Promise<StoredEvent[]> {
-  const rows = await env.database.db
-    .selectFrom('events')
-    .select(['id', 'type', 'payload'])
+  const batches = await env.database.db
+    .selectFrom('event_batches')
+    .select(['id', 'created_at', 'types', 'data'])
     .where('business_id', '=', businessId)
     .orderBy('id')
     .execute();
-  return rows.map((r) => ({ id: r.id, type: r.type, payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload }));
+  return batches.flatMap((batch) => {
+    const data = (typeof batch.data === 'string' ? JSON.parse(batch.data) : batch.data) as Json[];
+    return batch.types.map((type, seq) => {
+      const id = eventId(batch.id, seq);
+      return { id, type, payload: { id, type, created_at: batch.created_at, business_id: businessId, data: data[seq] } };
+    });
+  });
 }

@@ -7,8 +7,12 @@ import { registerChargeRoutes } from './charges.ts';
 import { registerDocumentRoutes } from './documents.ts';
 import { registerOrderRoutes } from './orders.ts';
 import { registerNoteRoutes } from './notes.ts';
+import { registerFileRoutes } from './files.ts';
+import { registerImportRoutes } from './imports.ts';
+import { registerEventRoutes } from './events.ts';
 import { registerReportRoutes } from './reports.ts';
 import { formatNative } from './format.ts';
+import { registerWebhookRoutes } from './webhooks.ts';
 
 /** The native API under /api/v1 (FastAPI-style conventions, DayZero seeds 001/002/004). */
 export async function apiV1(app: FastifyInstance): Promise<void> {
@@ -22,4 +26,8 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerNoteRoutes(app);
   registerReportRoutes(app);
   registerOrderRoutes(app);
+  await registerFileRoutes(app);
+  registerImportRoutes(app);
+  registerWebhookRoutes(app);
+  registerEventRoutes(app);
 }

@@ -4,7 +4,7 @@ import { DomainError, DomainErrors, within } from '../../domain/errors.ts';
 import { type Context, type Tx, transact } from '../context.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../db-errors.ts';
 import { findRecords } from '../catalog/records.ts';
-import { emitEvents } from '../events/outbox.ts';
+import { emitEvents, type OutboxEvent } from '../events/outbox.ts';
 import { type PreparedDocument, prepareDocument, type References } from './prepare.ts';
 import { billKey, existingBillNumbers, resolveReferences } from './references.ts';
 import type { DocumentInput, DocumentOrigin, LineItemInput } from './types.ts';
@@ -79,15 +79,27 @@ function refusalError(error: unknown, kind: InvoiceKind): DomainError {
 
 type Written = Map<Slot, DocumentView>;
 
-/** The normal path: every good document in one set of set-based statements. */
-async function writeTogether(tx: Tx, batch: Batch, baseUrl: string): Promise<Written> {
+/** A bulk call's aggregate event (SPEC §6.1), when the caller asked for one. */
+function bulkEvents(options: CreateOptions, succeeded: number, total: number): OutboxEvent[] {
+  if (!options.bulkEvent) return [];
+  return [{ type: `${eventPrefix(options.kind)}_BULK_CREATED`, data: { count: succeeded, failed: total - succeeded, batch_size: total } }];
+}
+
+/**
+ * The normal path: every good document in one set of set-based statements. The outcome is
+ * known before writing, so the aggregate event shares the documents' outbox row.
+ */
+async function writeTogether(tx: Tx, batch: Batch, baseUrl: string, options: CreateOptions): Promise<Written> {
   const good = batch.slots.filter((s) => s.prepared);
-  const views = await writeDocuments(tx, batch.refs.business, good.map((s) => s.prepared as PreparedDocument), batch.now, baseUrl);
+  const aggregate = bulkEvents(options, good.length, batch.slots.length);
+  const views = await writeDocuments(tx, batch.refs.business, good.map((s) => s.prepared as PreparedDocument), batch.now, baseUrl, aggregate);
   return new Map(good.map((s, i) => [s, views[i] as DocumentView]));
 }
 
 /** The fallback after a refusal: one savepoint per document, so only offending rows fail. */
-async function writeOneByOne(tx: Tx, batch: Batch, kind: InvoiceKind, baseUrl: string): Promise<Written> {
+async function writeOneByOne(tx: Tx, batch: Batch, options: CreateOptions, ctx: Context): Promise<Written> {
+  const { kind } = options;
+  const baseUrl = ctx.baseUrl;
   const written: Written = new Map();
   for (const slot of batch.slots.filter((s) => s.prepared)) {
     await sql`savepoint document`.execute(tx);
@@ -101,6 +113,7 @@ async function writeOneByOne(tx: Tx, batch: Batch, kind: InvoiceKind, baseUrl: s
       slot.error = refusalError(error, kind);
     }
   }
+  await emitEvents(tx, ctx.businessId, batch.now, bulkEvents(options, written.size, batch.slots.length));
   return written;
 }
 
@@ -122,19 +135,14 @@ async function prepareBatch(ctx: Context, inputs: (DocumentInput | DomainError)[
 }
 
 async function writeBatch(tx: Tx, batch: Batch, ctx: Context, options: CreateOptions, oneByOne: boolean): Promise<CreateOutcome> {
-  const { slots, now } = batch;
-  const written = oneByOne ? await writeOneByOne(tx, batch, options.kind, ctx.baseUrl) : await writeTogether(tx, batch, ctx.baseUrl);
+  const { slots } = batch;
+  const written = oneByOne ? await writeOneByOne(tx, batch, options, ctx) : await writeTogether(tx, batch, ctx.baseUrl, options);
   const results: ItemResult[] = slots.map((slot) => {
     const document = written.get(slot);
     return document ? { ok: true, document } : { ok: false, error: slot.error as DomainError };
   });
   const succeeded = written.size;
-  const failed = slots.length - succeeded;
-  if (options.bulkEvent) {
-    const type = `${eventPrefix(options.kind)}_BULK_CREATED`;
-    await emitEvents(tx, ctx.businessId, now, [{ type, data: { count: succeeded, failed, batch_size: slots.length } }]);
-  }
-  return { results, succeeded, failed };
+  return { results, succeeded, failed: slots.length - succeeded };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { Business, InvoiceKind, InvoiceLineRow, InvoiceRow } from '../../db/schema.ts';
-import { isCurrency } from '../../domain/currency.ts';
+import { isCurrency, toMinorUnits } from '../../domain/currency.ts';
 import { addDays, parseDate, todayIn } from '../../domain/dates.ts';
 import { formatScaled, parseScaled, toSafeNumber } from '../../domain/decimal.ts';
 import { DomainError, invalid, notFound, required } from '../../domain/errors.ts';
@@ -103,14 +103,20 @@ interface FilledLine {
   pricing: LineInput;
 }
 
+function givenUnitPrice(line: LineItemInput, currency: string, field: string): number | bigint | undefined {
+  if (line.unit_price !== undefined) return line.unit_price;
+  return line.unit_price_major === undefined ? undefined : toMinorUnits(line.unit_price_major, currency, `${field}.unit_price`);
+}
+
 function fillLine(line: LineItemInput, field: string, refs: References, currency: string): FilledLine {
   const item = line.item_id === undefined ? undefined : refs.items.get(line.item_id);
   if (line.item_id !== undefined && !item) throw notFound('Item', line.item_id, `${field}.item_id`);
   const name = line.name ?? (item?.name as string | undefined) ?? line.description ?? undefined;
   if (!name) throw required(`${field}.name`);
-  const unitPrice = line.unit_price ?? (item?.unit_price as number | undefined);
+  const given = givenUnitPrice(line, currency, field);
+  const unitPrice = given ?? (item?.unit_price as number | undefined);
   if (unitPrice === undefined) throw required(`${field}.unit_price`);
-  if (line.unit_price === undefined && item?.currency && item.currency !== currency) {
+  if (given === undefined && item?.currency && item.currency !== currency) {
     throw invalid(`Item '${line.item_id}' is priced in ${String(item.currency)}; give a unit_price in ${currency}.`, `${field}.item_id`);
   }
   const rate = line.tax_rate ?? (item?.tax_rate as string | undefined) ?? '0';

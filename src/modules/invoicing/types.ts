@@ -9,6 +9,8 @@ export interface LineItemInput {
   hsn_code?: string | null | undefined;
   quantity: number | string;
   unit_price?: number | undefined;
+  /** Decimal major units (CSV imports), converted exactly at the document's currency exponent. */
+  unit_price_major?: string | undefined;
   tax_rate?: number | string | undefined;
   discount_percent?: number | string | undefined;
   discount_amount?: number | undefined;

@@ -46,10 +46,21 @@ export function entryView(entry: JournalEntryDraft): EntryView {
 /**
  * Writes prepared documents set-based inside the caller's transaction: counters reserved
  * once per batch, then one multi-row statement per table (invoices, lines, journal entries,
- * journal lines, events). Returns the views in input order, built from what was written.
+ * journal lines, events). `trailing` events (a bulk call's aggregate) go after the documents'
+ * own, in the same outbox row. Returns the views in input order, built from what was written.
  */
-export async function writeDocuments(tx: Tx, business: Business, docs: PreparedDocument[], now: string, baseUrl: string): Promise<DocumentView[]> {
-  if (docs.length === 0) return [];
+export async function writeDocuments(
+  tx: Tx,
+  business: Business,
+  docs: PreparedDocument[],
+  now: string,
+  baseUrl: string,
+  trailing: OutboxEvent[] = [],
+): Promise<DocumentView[]> {
+  if (docs.length === 0) {
+    await emitEvents(tx, business.id, now, trailing);
+    return [];
+  }
   const invoices = docs.filter((d) => d.invoice.kind === 'invoice');
   const approvedInvoices = invoices.filter((d) => d.approve);
   // Entity ids belong to the orders dialect (seeds/003). Taking them only there keeps other
@@ -90,7 +101,7 @@ export async function writeDocuments(tx: Tx, business: Business, docs: PreparedD
     return documentView({ row: shown, lines: d.lines, entries: posted, payments: credit ? [credit.payment] : [] }, baseUrl);
   });
   const creditEvents = [...applied.values()].map((a) => a.event);
-  await emitEvents(tx, business.id, now, [...views.flatMap((view) => creationEvents(view)), ...creditEvents]);
+  await emitEvents(tx, business.id, now, [...views.flatMap((view) => creationEvents(view)), ...creditEvents, ...trailing]);
   return views;
 }
 

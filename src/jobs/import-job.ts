@@ -1,0 +1,17 @@
+import { failImport, runImport } from '../modules/imports/run-import.ts';
+import { IMPORT_QUEUE } from '../modules/imports/start-import.ts';
+import { openObjectStore } from '../storage/index.ts';
+import type { JobHandler } from './runner.ts';
+
+/** Background CSV imports: one import at a time per process; a crashed import resumes from its checkpoint. */
+export function importHandler(): JobHandler {
+  return {
+    queue: IMPORT_QUEUE,
+    maxAttempts: 5,
+    handle: async (job, ctx) => {
+      await runImport(job, ctx, await openObjectStore(ctx.config));
+      return undefined;
+    },
+    onFailed: (job, error, ctx) => failImport(job, ctx, error),
+  };
+}

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { attemptOutcome } from '../../domain/webhook-retry.ts';
+import { holdLease, type Job } from '../../jobs/queue.ts';
+import type { WorkerContext } from '../../jobs/runner.ts';
+import type { Db, Tx } from '../context.ts';
+import { eventId } from '../events/outbox.ts';
+import { type AttemptRecord, type DueDelivery, fanOut, pendingDeliveries, recordAttempts } from './deliveries.ts';
+import type { EndpointRow } from './endpoints.ts';
+import { signerFor } from './signing.ts';
+import { postWebhook } from './target.ts';
+
+const BATCHES_PER_FANOUT = 100;
+const DELIVERIES_PER_ROUND = 200;
+const TIMEOUT_MS = 15_000;
+
+/**
+ * The endpoint's drain lease: only its holder (one run of one job) sends, so an endpoint gets
+ * one request at a time, in event order, whichever worker runs its job (a second job with the
+ * same key can be claimed while the first still runs). An expired lease (a killed worker) can
+ * be taken over. It measures liveness, so it runs on wall-clock time, not on ctx.clock (which
+ * schedules retries and which tests move by hours).
+ */
+const leaseUntil = (ctx: WorkerContext) => new Date(Date.now() + ctx.leaseMs).toISOString();
+
+async function takeDrain(db: Db, job: Job, holder: string, ctx: WorkerContext): Promise<'held' | 'busy' | 'gone'> {
+  const now = new Date();
+  const until = leaseUntil(ctx);
+  const row = await db
+    .updateTable('webhook_endpoints')
+    .set({ drain_by: holder, drain_until: until })
+    .where('business_id', '=', job.business_id)
+    .where('id', '=', job.payload.endpoint_id)
+    .where('disabled', '=', false)
+    .where((eb) => eb.or([eb('drain_by', 'is', null), eb('drain_by', '=', holder), eb('drain_until', '<', now.toISOString())]))
+    .returning('id')
+    .executeTakeFirst();
+  if (row) return 'held';
+  const exists = await db
+    .selectFrom('webhook_endpoints')
+    .select('id')
+    .where('business_id', '=', job.business_id)
+    .where('id', '=', job.payload.endpoint_id)
+    .where('disabled', '=', false)
+    .executeTakeFirst();
+  return exists ? 'busy' : 'gone';
+}
+
+async function releaseDrain(db: Db, job: Job, holder: string): Promise<void> {
+  await db
+    .updateTable('webhook_endpoints')
+    .set({ drain_by: null, drain_until: null })
+    .where('business_id', '=', job.business_id)
+    .where('id', '=', job.payload.endpoint_id)
+    .where('drain_by', '=', holder)
+    .execute();
+}
+
+/** In one transaction: this worker still holds the job and the endpoint (else LeaseLost / rollback). */
+async function underLeases<T>(ctx: WorkerContext, job: Job, holder: string, work: (tx: Tx, endpoint: EndpointRow) => Promise<T>): Promise<T> {
+  return ctx.db.transaction().execute(async (tx) => {
+    await holdLease(tx, job, ctx);
+    const endpoint = await renewDrain(tx, job, holder, ctx);
+    if (!endpoint) throw new Error(`drain lease on endpoint ${job.payload.endpoint_id} was lost`);
+    return work(tx, endpoint);
+  });
+}
+
+/** Extends the drain lease; returns the endpoint as it is now (its URL or events may have changed). */
+function renewDrain(db: Db | Tx, job: Job, holder: string, ctx: WorkerContext): Promise<EndpointRow | undefined> {
+  return db
+    .updateTable('webhook_endpoints')
+    .set({ drain_until: leaseUntil(ctx) })
+    .where('business_id', '=', job.business_id)
+    .where('id', '=', job.payload.endpoint_id)
+    .where('drain_by', '=', holder)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Keeps the drain lease alive while a round of slow receivers runs; `lost` stops the sending. */
+function heartbeat(job: Job, holder: string, ctx: WorkerContext): { lost: () => boolean; stop: () => void } {
+  let lost = false;
+  const timer = setInterval(() => {
+    renewDrain(ctx.db, job, holder, ctx).then(
+      (held) => {
+        lost ||= held === undefined;
+      },
+      () => undefined,
+    );
+  }, Math.max(250, Math.floor(ctx.leaseMs / 3)));
+  timer.unref();
+  return { lost: () => lost, stop: () => clearInterval(timer) };
+}
+
+const body = (endpoint: EndpointRow, d: DueDelivery) =>
+  `{"id":${JSON.stringify(eventId(d.batch_id, d.seq))},"type":${JSON.stringify(d.event_type)},"created_at":${JSON.stringify(d.event_created_at)},"business_id":${JSON.stringify(endpoint.business_id)},"data":${d.data}}`;
+
+interface Round {
+  records: AttemptRecord[];
+  disable: string | null;
+  failed: boolean;
+}
+
+/**
+ * Sends due deliveries one after another, in event order, and stops at the first failure:
+ * a later event never overtakes an earlier one that is waiting for its retry.
+ */
+async function sendRound(endpoint: EndpointRow, due: DueDelivery[], ctx: WorkerContext, lost: () => boolean): Promise<Round> {
+  const round: Round = { records: [], disable: null, failed: false };
+  const signer = signerFor(endpoint, ctx.clock());
+  const failingSince = endpoint.failing_since ? new Date(endpoint.failing_since) : null;
+  for (const d of due) {
+    const now = ctx.clock();
+    if (ctx.signal.aborted || lost() || Date.parse(d.next_attempt_at) > now.getTime()) break;
+    const text = body(endpoint, d);
+    // The signature's timestamp is wall-clock time: receivers compare it with their own clock.
+    const headers = signer.headers(eventId(d.batch_id, d.seq), text, new Date());
+    const result = await postWebhook(endpoint.url, headers, text, { allowPrivate: ctx.config.webhookAllowPrivate, timeoutMs: TIMEOUT_MS });
+    const outcome = attemptOutcome({
+      statusCode: result.status,
+      retryAfterMs: result.retryAfterMs,
+      attempts: d.attempts + 1,
+      schedule: ctx.config.webhookRetrySchedule,
+      now: ctx.clock(),
+      failingSince: failingSince ?? now,
+    });
+    round.records.push({
+      id: d.id,
+      status: outcome.status,
+      code: result.status,
+      error: result.error,
+      excerpt: result.excerpt,
+      next: outcome.nextAt?.toISOString() ?? null,
+    });
+    if (outcome.status !== 'delivered') {
+      round.failed = true;
+      round.disable = outcome.disable;
+      break;
+    }
+  }
+  return round;
+}
+
+async function recordRound(tx: Tx, endpoint: EndpointRow, round: Round, now: Date): Promise<void> {
+  await recordAttempts(tx, endpoint.business_id, round.records, now);
+  if (round.records.length === 0) return;
+  const at = now.toISOString();
+  const failingSince = round.failed ? (endpoint.failing_since ?? at) : null;
+  endpoint.failing_since = failingSince;
+  await tx
+    .updateTable('webhook_endpoints')
+    .set({
+      failing_since: failingSince,
+      ...(round.disable ? { disabled: true, disabled_reason: round.disable, updated_at: at } : {}),
+    })
+    .where('business_id', '=', endpoint.business_id)
+    .where('id', '=', endpoint.id)
+    .execute();
+}
+
+/**
+ * The per-endpoint job: fan queued batches out into deliveries, then send them in order,
+ * recording each round under the job's and the endpoint's leases. Returns when nothing is
+ * due (with the time of the next retry, if one waits).
+ */
+async function drainEndpoint(job: Job, ctx: WorkerContext, holder: string, lost: () => boolean): Promise<{ retryAt: Date } | undefined> {
+  while (!ctx.signal.aborted) {
+    const { moved, endpoint } = await underLeases(ctx, job, holder, async (tx, current) => ({
+      moved: await fanOut(tx, current, ctx.clock(), BATCHES_PER_FANOUT),
+      endpoint: current,
+    }));
+    // Disabled meanwhile (by the API): stop; re-enabling wakes the endpoint again.
+    if (endpoint.disabled) return undefined;
+    const due = await pendingDeliveries(ctx.db, endpoint, DELIVERIES_PER_ROUND);
+    const head = due[0];
+    if (!head) {
+      if (moved > 0) continue;
+      return undefined;
+    }
+    if (Date.parse(head.next_attempt_at) > ctx.clock().getTime()) return { retryAt: new Date(head.next_attempt_at) };
+    const round = await sendRound(endpoint, due, ctx, lost);
+    await underLeases(ctx, job, holder, (tx, current) => recordRound(tx, current, round, ctx.clock()));
+    if (round.disable) return undefined;
+  }
+  return { retryAt: ctx.clock() };
+}
+
+async function hasQueued(db: Db, job: Job): Promise<boolean> {
+  const row = await db
+    .selectFrom('webhook_queue')
+    .select('batch_id')
+    .where('business_id', '=', job.business_id)
+    .where('endpoint_id', '=', job.payload.endpoint_id)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * A job that finds its endpoint busy ends at once: the holder checks the endpoint's queue
+ * again after letting go of it, so batches queued meanwhile (what this job was enqueued for)
+ * are drained by the holder's next run, and no job spins waiting for the lease.
+ */
+export async function runDrainJob(job: Job, ctx: WorkerContext): Promise<{ retryAt: Date } | undefined> {
+  const holder = `${ctx.workerId}/${randomUUID()}`;
+  if ((await takeDrain(ctx.db, job, holder, ctx)) !== 'held') return undefined;
+  const beat = heartbeat(job, holder, ctx);
+  let outcome: { retryAt: Date } | undefined;
+  try {
+    outcome = await drainEndpoint(job, ctx, holder, beat.lost);
+  } finally {
+    beat.stop();
+    await releaseDrain(ctx.db, job, holder);
+  }
+  if (!ctx.signal.aborted && (await hasQueued(ctx.db, job))) return { retryAt: ctx.clock() };
+  return outcome;
+}
