@@ -873,6 +873,278 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a file
+         * @description Multipart form with one part named `file`, streamed to the object store (limit FILE_MAX_BYTES, default 100 MB → 413). Returns the key to pass as `s3_key` to POST /api/v1/invoices/bulk.
+         */
+        post: operations["create_file_api_v1_files_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk create invoices
+         * @description Create multiple invoices from CSV data in a single request (docs/csv-format.md). Files up to CSV_SYNC_MAX_ROWS rows are imported at once: 201 with the created invoices; all-or-nothing unless skip_invalid, errors at `loc: ["csv", row, column]`. Larger files, or `Prefer: respond-async`, start a background import: 202 with its id and status URL.
+         */
+        post: operations["create_bulk_invoices_api_v1_invoices_bulk_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List imports
+         * @description CSV imports of the business, newest first.
+         */
+        get: operations["list_imports_api_v1_imports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an import
+         * @description Status and progress of a CSV import: rows processed and total, invoices succeeded and failed, percent, times.
+         */
+        get: operations["get_import_api_v1_imports__id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/errors.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the error report
+         * @description The rows an import refused, as CSV (row, column, invoice_ref, error, message, value); cells are neutralized against formula injection.
+         */
+        get: operations["get_import_errors_csv_api_v1_imports__id__errors_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an import
+         * @description Stops a queued or running import before its next chunk; invoices already committed stay. A finished import → 409.
+         */
+        post: operations["cancel_import_api_v1_imports__id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description Newest first, keyset-paginated. Secrets are never listed.
+         */
+        get: operations["list_webhook_endpoints_api_v1_webhook_endpoints_get"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Subscribes a URL to event types (or "*"). The response carries the signing secret, shown only this once.
+         */
+        post: operations["create_webhook_endpoint_api_v1_webhook_endpoints_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook endpoint
+         * @description One endpoint, without its secret.
+         */
+        get: operations["get_webhook_endpoint_api_v1_webhook_endpoints__id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Removes the endpoint and its delivery log; undelivered events are not sent. Events stay in the event log.
+         */
+        delete: operations["delete_webhook_endpoint_api_v1_webhook_endpoints__id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a webhook endpoint
+         * @description Changes the URL, the subscribed events, the description, or disables / re-enables it.
+         */
+        patch: operations["update_webhook_endpoint_api_v1_webhook_endpoints__id__patch"];
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret
+         * @description Issues a new secret (shown once). For 24 hours the previous secret signs too, so webhook-signature carries two signatures.
+         */
+        post: operations["rotate_secret_webhook_endpoint_api_v1_webhook_endpoints__id__rotate_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an endpoint's deliveries
+         * @description One delivery per event sent to this endpoint, newest first: status, attempts, last status code, an excerpt of the answer, next attempt.
+         */
+        get: operations["list_webhook_endpoint_deliveries_api_v1_webhook_endpoints__id__deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a delivery
+         * @description Makes the delivery pending again with a fresh retry schedule; it is sent in event order, after any older pending delivery.
+         */
+        post: operations["retry_webhook_endpoint_delivery_api_v1_webhook_endpoints__id__deliveries__delivery_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List events
+         * @description Every event of the business, newest first, keyset-paginated; filter by type and created range to reconcile after an outage.
+         */
+        get: operations["list_events_api_v1_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an event
+         * @description One event by id, with the payload its webhooks carry.
+         */
+        get: operations["get_event_api_v1_events__id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/bulk/invoices": {
         parameters: {
             query?: never;
@@ -13429,6 +13701,3009 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_file_api_v1_files_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description The file (binary). */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Key of the stored object, under the business area: `<business_id>/…`. */
+                        s3_key: string;
+                        /** @description Bytes stored. */
+                        size: number;
+                        /** @description Hex SHA-256 of the content. */
+                        sha256: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Error. */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Bad request.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_bulk_invoices_api_v1_invoices_bulk_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Key of the uploaded CSV file (from POST /api/v1/files, or put under `<business_id>/` in the bucket). */
+                    s3_key: string;
+                    /**
+                     * @description If true, immediately finalize (number and post) every created invoice.
+                     * @default false
+                     */
+                    finalize?: boolean;
+                    /**
+                     * @description Create the valid invoices and report the invalid ones, instead of all-or-nothing.
+                     * @default false
+                     */
+                    skip_invalid?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            object: string;
+                            business_id: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** @description draft, open, partially_paid, manual_paid, stripe_paid, void */
+                            status: string;
+                            number: string | null;
+                            currency: string;
+                            date: string;
+                            due_date: string;
+                            place_of_supply: string | null;
+                            tax_regime: string;
+                            description: string | null;
+                            reference: string | null;
+                            line_items: {
+                                id: string;
+                                item_id: string | null;
+                                name: string;
+                                description: string | null;
+                                hsn_code: string | null;
+                                quantity: number;
+                                unit_price: number;
+                                discount_percent: number | null;
+                                discount_amount: number | null;
+                                tax_rate: number;
+                                amount: number;
+                                discount: number;
+                                taxable_amount: number;
+                                cgst: number;
+                                sgst: number;
+                                igst: number;
+                                tax: number;
+                                tax_total: number;
+                                total: number;
+                            }[];
+                            subtotal: number;
+                            discount_total: number;
+                            cgst: number;
+                            sgst: number;
+                            igst: number;
+                            tax: number;
+                            tax_total: number;
+                            total: number;
+                            total_paid: number;
+                            /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
+                            balance_due: number;
+                            /** @description Σ totals of issued credit notes. */
+                            amount_credited: number;
+                            /** @description Ids of credit notes on this invoice, oldest first. */
+                            credit_notes: string[];
+                            /** @description Σ totals of issued debit notes. */
+                            amount_debited: number;
+                            /** @description Ids of debit notes on this invoice, oldest first. */
+                            debit_notes: string[];
+                            paid_on: string | null;
+                            payments: {
+                                id: string;
+                                amount: number;
+                                paid_on: string;
+                                /** @description manual, stripe, or credit (the customer's credit balance applied). */
+                                source: string;
+                                reference: string | null;
+                                /** Format: date-time */
+                                created_at: string;
+                            }[];
+                            journal_entries: {
+                                id: string;
+                                kind: string;
+                                memo: string;
+                                currency: string;
+                                date: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                lines: {
+                                    account_code: string;
+                                    debit: number;
+                                    credit: number;
+                                }[];
+                            }[];
+                            stripe_invoice_id: string | null;
+                            pdf_url: string | null;
+                            hosted_invoice_url: string | null;
+                            delivered: boolean;
+                            delivered_on: string | null;
+                            recurring_template_id: string | null;
+                            order_id: string | null;
+                            import_id: string | null;
+                            entity_id: string | null;
+                            finalized_at: string | null;
+                            voided_at: string | null;
+                            customer_id: string;
+                            customer_name: string;
+                            customer_email: string | null;
+                        }[];
+                        total: number | null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                        /** @description With skip_invalid: the rows that were skipped (first 100, then a count). */
+                        errors: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        import_id: string;
+                        /** @description GET it for status and progress. */
+                        status_url: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    list_imports_api_v1_imports_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                include_total?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            s3_key: string;
+                            finalize: boolean;
+                            skip_invalid: boolean;
+                            /** @description Data rows whose outcome is committed. */
+                            rows_processed: number;
+                            rows_total: number | null;
+                            invoices_succeeded: number;
+                            invoices_failed: number;
+                            /** @description Rows listed in the error report. */
+                            error_count: number;
+                            percent: number;
+                            message: string | null;
+                            /** @description The error report, CSV. */
+                            errors_url: string;
+                            created_at: string;
+                            started_at: string | null;
+                            finished_at: string | null;
+                        }[];
+                        total: number | null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_import_api_v1_imports__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                        s3_key: string;
+                        finalize: boolean;
+                        skip_invalid: boolean;
+                        /** @description Data rows whose outcome is committed. */
+                        rows_processed: number;
+                        rows_total: number | null;
+                        invoices_succeeded: number;
+                        invoices_failed: number;
+                        /** @description Rows listed in the error report. */
+                        error_count: number;
+                        percent: number;
+                        message: string | null;
+                        /** @description The error report, CSV. */
+                        errors_url: string;
+                        created_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_import_errors_csv_api_v1_imports__id__errors_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/csv": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/csv": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/csv": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/csv": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/csv": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/csv": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    cancel_import_api_v1_imports__id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                        s3_key: string;
+                        finalize: boolean;
+                        skip_invalid: boolean;
+                        /** @description Data rows whose outcome is committed. */
+                        rows_processed: number;
+                        rows_total: number | null;
+                        invoices_succeeded: number;
+                        invoices_failed: number;
+                        /** @description Rows listed in the error report. */
+                        error_count: number;
+                        percent: number;
+                        message: string | null;
+                        /** @description The error report, CSV. */
+                        errors_url: string;
+                        created_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    list_webhook_endpoints_api_v1_webhook_endpoints_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                include_total?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            url: string;
+                            description: string | null;
+                            events: string[];
+                            disabled: boolean;
+                            disabled_reason: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        total: number | null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_webhook_endpoint_api_v1_webhook_endpoints_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description http(s) URL that receives the POSTs. */
+                    url: string;
+                    events: string[];
+                    description?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        description: string | null;
+                        events: string[];
+                        disabled: boolean;
+                        disabled_reason: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** @description whsec_ + base64 of 32 random bytes. Shown once. */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_webhook_endpoint_api_v1_webhook_endpoints__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        description: string | null;
+                        events: string[];
+                        disabled: boolean;
+                        disabled_reason: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_webhook_endpoint_api_v1_webhook_endpoints__id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    update_webhook_endpoint_api_v1_webhook_endpoints__id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description http(s) URL that receives the POSTs. */
+                    url?: string;
+                    events?: string[];
+                    description?: string | null;
+                    /** @description false re-enables an endpoint (and resumes its pending deliveries). */
+                    disabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        description: string | null;
+                        events: string[];
+                        disabled: boolean;
+                        disabled_reason: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    rotate_secret_webhook_endpoint_api_v1_webhook_endpoints__id__rotate_secret_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description The new signing secret. Shown once. */
+                        secret: string;
+                        /**
+                         * Format: date-time
+                         * @description Until then the previous secret signs too (webhook-signature carries both).
+                         */
+                        previous_secret_expires_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    list_webhook_endpoint_deliveries_api_v1_webhook_endpoints__id__deliveries_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: "pending" | "delivered" | "failed";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            endpoint_id: string;
+                            event_id: string;
+                            event_type: string;
+                            status: "pending" | "delivered" | "failed";
+                            attempts: number;
+                            last_status_code: number | null;
+                            last_error: string | null;
+                            response_excerpt: string | null;
+                            last_attempt_at: string | null;
+                            next_attempt_at: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        limit: number;
+                        next_cursor: string | null;
+                        has_next: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    retry_webhook_endpoint_delivery_api_v1_webhook_endpoints__id__deliveries__delivery_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        endpoint_id: string;
+                        event_id: string;
+                        event_type: string;
+                        status: "pending" | "delivered" | "failed";
+                        attempts: number;
+                        last_status_code: number | null;
+                        last_error: string | null;
+                        response_excerpt: string | null;
+                        last_attempt_at: string | null;
+                        next_attempt_at: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    list_events_api_v1_events_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                /** @description Only events of this type, e.g. INVOICE_CREATED. */
+                type?: string;
+                /** @description Created strictly after. */
+                created_after?: string;
+                /** @description Created strictly before. */
+                created_before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description Stable event id; the webhook-id of its deliveries. */
+                            id: string;
+                            type: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            business_id: string;
+                            /** @description The object as it was when the event happened. */
+                            data: unknown;
+                        }[];
+                        total: null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_event_api_v1_events__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Stable event id; the webhook-id of its deliveries. */
+                        id: string;
+                        type: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        business_id: string;
+                        /** @description The object as it was when the event happened. */
+                        data: unknown;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */

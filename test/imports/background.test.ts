@@ -130,11 +130,11 @@ describe('imports routes', () => {
       owner.post('/api/v1/invoices/bulk', { s3_key: key }, async),
       owner.post('/api/v1/invoices/bulk', { s3_key: key }, async),
     ]);
-    const id = (second?.json() as Json).import_id;
+    const id = (second!.json() as Json).import_id;
     const cancelled = await owner.post(`/api/v1/imports/${id}/cancel`);
     if (cancelled.statusCode === 200) expect((cancelled.json() as Json).status).toBe('cancelled');
     else expectDetail(cancelled, 409);
-    const done = await finished(owner, (first?.json() as Json).import_id);
+    const done = await finished(owner, (first!.json() as Json).import_id);
     expect(done.status).toBe('succeeded');
     expectDetail(await owner.post(`/api/v1/imports/${done.id}/cancel`), 409);
     for (const url of [`/api/v1/imports/${done.id}`, `/api/v1/imports/${done.id}/errors.csv`]) expectDetail(await other.get(url), 404);

@@ -40,6 +40,7 @@ const TAGS: Record<string, string> = {
   files: 'Uploaded files (CSV for imports), stored in the object store.',
   imports: 'CSV imports of invoices, large ones run in the background with progress.',
   webhooks: 'Webhook endpoints and their deliveries, signed per Standard Webhooks.',
+  events: 'The event log: what happened in a business, as delivered to webhooks.',
   notes: 'Credit and debit notes: corrections of an issued invoice, with their own gapless series.',
 };
 
