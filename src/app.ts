@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { Type } from 'typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController, type RouteOptions } from 'fastify';
 import type { Config } from './config.ts';
 import { apiV1 } from './http/api-v1/index.ts';
 import { formatNative } from './http/api-v1/format.ts';
@@ -11,12 +9,16 @@ import { bulkSurface } from './http/bulk/index.ts';
 import { hostedSurface } from './http/hosted/index.ts';
 import { ordersSurface } from './http/orders/index.ts';
 import { presentedToken, registerAuth } from './http/auth.ts';
+import { registerContract } from './http/contract/index.ts';
 import { installErrorFormat } from './http/errors.ts';
 import { registerJsonBody } from './http/json-body.ts';
+import { registerOps } from './http/ops/index.ts';
+import { createMetrics, registerMetrics } from './http/ops/metrics.ts';
 import { RequestError } from './http/problem.ts';
 import type { Deps } from './http/respond.ts';
 import { validatorCompiler } from './http/validation.ts';
 import type { Db } from './modules/context.ts';
+import type { WorkerStatus } from './modules/ops/readiness.ts';
 import { type ObjectStore, openObjectStore } from './storage/index.ts';
 
 export interface AppDeps {
@@ -24,25 +26,18 @@ export interface AppDeps {
   config: Config;
   clock?: () => Date;
   logger?: FastifyServerOptions['logger'];
+  /** The background workers of this process, reported by GET /ready; none in tests of the HTTP API. */
+  workers?: WorkerStatus;
+  /** Called for every route as it is added, after the contract has filled it in (tests check responses with it). */
+  onRoute?: (route: RouteOptions) => void;
   /** Defaults to the store the configuration names. */
   store?: ObjectStore;
 }
 
-async function registerDocs(app: FastifyInstance): Promise<void> {
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Billow', version: '0.1.0', description: 'Multi-tenant invoicing API with bulk invoice creation.' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'Personal access token bw_pat_…' },
-          accessToken: { type: 'apiKey', in: 'header', name: 'accessToken' },
-        },
-      },
-      security: [{ bearer: [] }, { accessToken: [] }],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+/** A client's x-request-id is kept when it is a sane token; otherwise a UUID is made. */
+function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
 async function registerRateLimit(app: FastifyInstance, perMinute: number): Promise<void> {
@@ -59,22 +54,19 @@ async function registerRateLimit(app: FastifyInstance, perMinute: number): Promi
   });
 }
 
-function registerMeta(app: FastifyInstance): void {
-  app.get(
-    '/health',
-    { config: { auth: 'none' }, schema: { tags: ['meta'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
-    async () => ({ status: 'ok' as const }),
-  );
-  app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
-}
-
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     logger: deps.logger ?? false,
+    // One line per request would drown the console: it is logged at debug (src/http/ops/metrics.ts).
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestId,
     bodyLimit: config.bodyLimitBytes,
     ajv: { customOptions: { coerceTypes: false } },
     routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
   });
   app.setValidatorCompiler(validatorCompiler);
   registerJsonBody(app);
@@ -84,10 +76,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request) => {
     throw new RequestError(404, 'not_found.route', `Route ${request.method} ${request.url.split('?')[0]} not found.`);
   });
-  await registerDocs(app);
+  registerMetrics(app, createMetrics(deps.db, fastifyDeps.clock));
+  await registerContract(app, config);
+  const { onRoute } = deps;
+  if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
   await registerRateLimit(app, config.rateLimitPerMinute);
   registerAuth(app, deps.db, config.adminToken);
-  registerMeta(app);
+  registerOps(app, deps.workers);
   await app.register(apiV1, { prefix: '/api/v1' });
   await app.register(bulkSurface);
   await app.register(hostedSurface);

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { collectDefaultMetrics } from 'prom-client';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -19,16 +20,26 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** Pretty, colored lines for a person at a terminal; JSON lines (one object each) for log collectors. */
+export function loggerOptions(config: Config, isTTY = Boolean(process.stdout.isTTY)): FastifyServerOptions['logger'] {
+  if (!isTTY) return { level: config.logLevel };
+  return { level: config.logLevel, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } };
+}
+
 /** start-up: config → database → migrations → demo seed → listen → workers, housekeeping. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   await migrate(database);
   const clock = () => new Date();
   const credentials = config.seedDemo ? await ensureDemo(database.db, config.dataDir, clock) : undefined;
-  const app = await buildApp({ db: database.db, config, clock, logger: { level: config.logLevel } });
+  let workers: Workers | undefined;
+  // GET /ready reports not ready until the workers run, and again once they stop.
+  const workerStatus = config.workers ? { running: () => workers?.running() ?? false } : undefined;
+  const app = await buildApp({ db: database.db, config, clock, logger: loggerOptions(config), workers: workerStatus });
+  collectDefaultMetrics({ register: app.metrics.registry, prefix: 'billow_' });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
-  const workers = config.workers ? await startWorkers({ database, config, handlers: jobHandlers(), log: app.log, clock }) : undefined;
+  workers = config.workers ? await startWorkers({ database, config, handlers: jobHandlers(), log: app.log, clock }) : undefined;
   const stopMaintenance = scheduleMaintenance(database, app.log, { eventRetentionDays: config.eventRetentionDays });
   let stopping: Promise<void> | undefined;
   // In-flight requests finish and running jobs checkpoint before the database closes.

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.ts';
+import type { DB } from './schema.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 // Any constant works; it only has to be the same in every Billow process.
@@ -48,4 +49,13 @@ export async function migrate(database: Database): Promise<string[]> {
 async function isApplied(database: Database, name: string): Promise<boolean> {
   const result = await sql<{ name: string }>`select name from schema_migrations where name = ${name}`.execute(database.db);
   return result.rows.length > 0;
+}
+
+/** Names of the migration files not yet recorded as applied (empty when the schema is current). */
+export async function pendingMigrations(db: Kysely<DB>): Promise<string[]> {
+  const result = await sql<{ name: string }>`select name from schema_migrations`.execute(db);
+  const applied = new Set(result.rows.map((row) => row.name));
+  return listMigrations()
+    .map((migration) => migration.name)
+    .filter((name) => !applied.has(name));
 }

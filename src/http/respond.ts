@@ -11,7 +11,7 @@ import {
   tryLockKey,
 } from '../modules/idempotency/repository.ts';
 import type { ObjectStore } from '../storage/index.ts';
-import { JSON_TYPE, type ProblemFormatter, sendProblem } from './errors.ts';
+import { formatWithRequestId, JSON_TYPE, type ProblemFormatter, sendProblem } from './errors.ts';
 import { RequestError, toProblem } from './problem.ts';
 
 export type { ProblemFormatter } from './errors.ts';
@@ -118,7 +118,8 @@ export async function respond<T>(
     if (error instanceof DomainError && error.code === 'conflict.in_flight') throw error;
     const problem = toProblem(error);
     if (problem.status >= 500) throw error;
-    const { status, body } = options.format(problem);
+    // A replay returns this body byte for byte, so it keeps the first request's id.
+    const { status, body } = formatWithRequestId(options.format, problem, request.id);
     const text = JSON.stringify(body);
     await storeResponse(ctx.db, scope, { fingerprint: expected, statusCode: status, contentType: JSON_TYPE, body: text }, request.server.deps.config.idempotencyTtlSeconds);
     return sendProblem(reply, options.format, problem);

@@ -46,13 +46,27 @@ export const PageOf = <T extends TSchema>(item: T) =>
     has_prev: Type.Boolean(),
   });
 
+/** A binary response (declared with `produces`); Fastify sends the buffer as is. */
+export const PdfFile = Type.String({ format: 'binary', description: 'The PDF document.' });
+export const HtmlPage = Type.String({ description: 'An HTML page.' });
+
+/** Marks an error response whose schema the contract fills in from the route's own dialect. */
+export const ERROR_MARK = 'x-billow-error';
+
+const RequestId = Type.String({ description: 'The x-request-id of the request.' });
 export const ValidationErrorBody = Type.Object({
   detail: Type.Array(
     Type.Object({ loc: Type.Array(Type.Union([Type.String(), Type.Integer()])), msg: Type.String(), type: Type.String() }),
   ),
+  request_id: RequestId,
 });
-export const MessageErrorBody = Type.Object({ detail: Type.String() });
+export const MessageErrorBody = Type.Object({ detail: Type.String(), request_id: RequestId });
 
-/** The documented error responses of a native route. */
+/**
+ * The error statuses a route can give besides those every route of its kind gives (auth,
+ * validation, limits: src/http/contract adds these). The documented body is the route's own
+ * dialect (FastAPI `detail`, seeds/000 `{code,message,error}`, …), filled in by the contract;
+ * the native shapes here are what runs if a route is served outside it.
+ */
 export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, s === 422 ? ValidationErrorBody : MessageErrorBody]));
+  Object.fromEntries(statuses.map((s) => [s, { ...(s === 422 ? ValidationErrorBody : MessageErrorBody), [ERROR_MARK]: true }]));

@@ -99,7 +99,8 @@ export function expectBulkError(response: LightMyRequestResponse, status: number
   expect(response.statusCode, response.body).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/json/);
   const body = response.json() as Json;
-  expect(Object.keys(body).sort()).toEqual(['code', 'error', 'message']);
+  expect(Object.keys(body).sort()).toEqual(['code', 'error', 'message', 'request_id']);
+  expect(body.request_id).toBe(response.headers['x-request-id']);
   expect(body.code).toBe(status);
   expect(typeof body.message).toBe('string');
   expect(body.message.length).toBeGreaterThan(0);

@@ -95,9 +95,12 @@ export interface Server {
   output: () => string;
 }
 
-/** `npm start` without npm: the same entry point under tsx; resolves once the banner is printed. */
-export function startServer(scratch: Scratch, dataDir: string, port: number): Promise<Server> {
-  const env = childEnv(dataDir, { PORT: String(port), HOST: '127.0.0.1' });
+/**
+ * `npm start` without npm: the same entry point under tsx; resolves once the banner is printed.
+ * `extra` variables are passed as given (e.g. DATABASE_URL, which is otherwise removed).
+ */
+export function startServer(scratch: Scratch, dataDir: string, port: number, extra: Record<string, string> = {}): Promise<Server> {
+  const env = childEnv(dataDir, { PORT: String(port), HOST: '127.0.0.1', ...extra });
   const child = track(scratch, spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   return new Promise((resolve, reject) => {

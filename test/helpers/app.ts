@@ -3,6 +3,7 @@ import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { checkResponses } from './response-contract.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -34,11 +35,14 @@ export function sharedDatabase(): Promise<Database> {
   return shared;
 }
 
-/** A fresh app over the worker's shared database; tests isolate themselves by business. */
+/**
+ * A fresh app over the worker's shared database; tests isolate themselves by business. Every
+ * 2xx JSON response is checked against its route's declared schema (./response-contract.ts).
+ */
 export async function testApp(overrides: Partial<Config> = {}): Promise<TestEnv> {
   const database = await sharedDatabase();
   const config = testConfig(overrides);
-  const app = await buildApp({ db: database.db, config });
+  const app = await buildApp({ db: database.db, config, onRoute: checkResponses });
   await app.ready();
   return { app, database, config };
 }

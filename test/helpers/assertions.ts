@@ -15,12 +15,13 @@ export function expect422(response: LightMyRequestResponse, loc: (string | numbe
   if (type) expect(issue?.type).toBe(type);
 }
 
-/** A native error other than 422: exactly `{"detail":"message"}`; returns the message. */
+/** A native error other than 422: exactly `{"detail":"message","request_id"}`; returns the message. */
 export function expectDetail(response: LightMyRequestResponse, status: number): string {
   expect(response.statusCode, response.body).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/json/);
-  const body = response.json() as { detail: unknown };
-  expect(Object.keys(body)).toEqual(['detail']);
+  const body = response.json() as { detail: unknown; request_id: unknown };
+  expect(Object.keys(body)).toEqual(['detail', 'request_id']);
+  expect(body.request_id).toBe(response.headers['x-request-id']);
   expect(typeof body.detail).toBe('string');
   expect((body.detail as string).length).toBeGreaterThan(0);
   return body.detail as string;

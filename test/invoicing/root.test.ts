@@ -19,7 +19,8 @@ afterAll(() => env.app.close());
 function expectRootError(response: LightMyRequestResponse, status: number, code: string, field: string | null): Json {
   expect(response.statusCode, response.body).toBe(status);
   const body = response.json();
-  expect(Object.keys(body).sort()).toEqual(['code', 'error', 'message']);
+  expect(Object.keys(body).sort()).toEqual(['code', 'error', 'message', 'request_id']);
+  expect(body.request_id).toBe(response.headers['x-request-id']);
   expect(body.code).toBe(status);
   expect(typeof body.message).toBe('string');
   expect(body.message.length).toBeGreaterThan(0);

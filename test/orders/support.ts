@@ -45,12 +45,13 @@ export function invoiceOrders(env: TestEnv, tenant: Tenant, body: unknown, heade
   return env.app.inject({ method: 'POST', url: '/invoices/bulk', headers: { accesstoken: tenant.token, 'x-business-id': tenant.id, ...headers }, ...payload });
 }
 
-/** A seeds/003 error: exactly `{"success": false, "message": message}`. */
+/** A seeds/003 error: exactly `{"success": false, "message": message}`, plus the `request_id` every error carries. */
 export function expectOrdersError(response: LightMyRequestResponse, status: number, message?: string | RegExp): string {
   expect(response.statusCode, response.body).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/json/);
   const body = response.json() as Json;
-  expect(Object.keys(body).sort()).toEqual(['message', 'success']);
+  expect(Object.keys(body).sort()).toEqual(['message', 'request_id', 'success']);
+  expect(body.request_id).toBe(response.headers['x-request-id']);
   expect(body.success).toBe(false);
   expect(typeof body.message).toBe('string');
   if (typeof message === 'string') expect(body.message).toBe(message);

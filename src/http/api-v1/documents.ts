@@ -12,7 +12,7 @@ import { businessOf } from '../auth.ts';
 import { sendPdf } from '../hosted/index.ts';
 import { BillInput, BillResponse, InvoiceInput, InvoiceResponse, PaymentInput } from '../document-schemas.ts';
 import { respond } from '../respond.ts';
-import { Closed, errorResponses, IdParams, ListQuery, PageOf, Timestamp } from '../schemas.ts';
+import { Closed, errorResponses, IdParams, ListQuery, PageOf, PdfFile, Timestamp } from '../schemas.ts';
 import { formatNative } from './format.ts';
 
 interface DocumentResource {
@@ -47,9 +47,29 @@ type ListParams = Record<string, string | number | boolean | undefined>;
 
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 
+const TRANSITION_DOC: Record<string, (kind: string) => { summary: string; description: string }> = {
+  finalize: (kind) => ({
+    summary: `Finalize a ${kind}`,
+    description: `Issue a draft ${kind}: it takes the next number of its series and posts its journal entry, in one transaction.`,
+  }),
+  approve: (kind) => ({
+    summary: `Approve a ${kind}`,
+    description: `Approve a draft ${kind}: it takes the next number of its series and posts its journal entry, in one transaction.`,
+  }),
+  void: (kind) => ({
+    summary: `Void a ${kind}`,
+    description: `Void a ${kind} with nothing paid; an issued one gets a reversing journal entry.`,
+  }),
+  payments: (kind) => ({
+    summary: `Record a payment on a ${kind}`,
+    description: `Record a payment (manual or stripe); the status becomes partially_paid or manual_paid / stripe_paid, and the ledger posts it.`,
+  }),
+};
+
 function registerTransitions(app: FastifyInstance, r: DocumentResource): void {
-  const schema = (body?: object) => ({
+  const schema = (verb: string, body?: object) => ({
     tags: [r.resource],
+    ...TRANSITION_DOC[verb]?.(r.kind),
     params: IdParams,
     ...(body ? { body } : {}),
     response: { 200: r.response, ...errorResponses(400, 401, 403, 404, 409, 422) },
@@ -57,14 +77,14 @@ function registerTransitions(app: FastifyInstance, r: DocumentResource): void {
   const config = { scope: `${r.resource}.UPDATE` as Scope };
   const send = { status: 200, format: formatNative, body: (view: unknown) => view };
   for (const verb of ['finalize', 'approve']) {
-    app.post(`${r.path}/:id/${verb}`, { config, schema: { ...schema(), hide: verb !== r.approve } }, (request, reply) =>
+    app.post(`${r.path}/:id/${verb}`, { config, schema: { ...schema(verb), hide: verb !== r.approve } }, (request, reply) =>
       respond(request, reply, send, (ctx) => finalizeDocument(ctx, r.kind, idOf(request))),
     );
   }
-  app.post(`${r.path}/:id/void`, { config, schema: schema() }, (request, reply) =>
+  app.post(`${r.path}/:id/void`, { config, schema: schema('void') }, (request, reply) =>
     respond(request, reply, send, (ctx) => voidDocument(ctx, r.kind, idOf(request))),
   );
-  app.post(`${r.path}/:id/payments`, { config, schema: { ...schema(PaymentInput), response: { 201: r.response, ...errorResponses(400, 401, 403, 404, 409, 422) } } }, (request, reply) =>
+  app.post(`${r.path}/:id/payments`, { config, schema: { ...schema('payments', PaymentInput), response: { 201: r.response, ...errorResponses(400, 401, 403, 404, 409, 422) } } }, (request, reply) =>
     respond(request, reply, { ...send, status: 201 }, (ctx) => recordPayment(ctx, r.kind, idOf(request), request.body as PaymentBody)),
   );
 }
@@ -73,7 +93,16 @@ function registerResource(app: FastifyInstance, r: DocumentResource): void {
   const tags = [r.resource];
   app.post(
     r.path,
-    { config: { scope: `${r.resource}.CREATE` as Scope }, schema: { tags, body: r.input, response: { 201: r.response, ...errorResponses(400, 401, 403, 404, 409, 422) } } },
+    {
+      config: { scope: `${r.resource}.CREATE` as Scope },
+      schema: {
+        tags,
+        summary: `Create a ${r.kind}`,
+        description: `Create one ${r.kind} (a draft, or issued at once with auto_approve); lines auto-fill from their item.`,
+        body: r.input,
+        response: { 201: r.response, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
     (request, reply) =>
       respond(request, reply, { status: 201, format: formatNative, body: (view) => view }, (ctx) =>
         createDocument(ctx, request.body as DocumentInput, { kind: r.kind, maxLineItems: request.server.deps.config.maxLineItems }),
@@ -81,7 +110,16 @@ function registerResource(app: FastifyInstance, r: DocumentResource): void {
   );
   app.get(
     r.path,
-    { config: { scope: `${r.resource}.READ` as Scope }, schema: { tags, querystring: listQuery(r.partyFilter), response: { 200: PageOf(r.response), ...errorResponses(401, 403, 422) } } },
+    {
+      config: { scope: `${r.resource}.READ` as Scope },
+      schema: {
+        tags,
+        summary: `List ${r.resource}`,
+        description: `A page of ${r.resource}, newest first, filtered by status, ${r.partyFilter}, import and creation time.`,
+        querystring: listQuery(r.partyFilter),
+        response: { 200: PageOf(r.response), ...errorResponses(401, 403, 422) },
+      },
+    },
     async (request) => {
       const q = request.query as ListParams;
       const filters = {
@@ -99,12 +137,31 @@ function registerResource(app: FastifyInstance, r: DocumentResource): void {
   );
   app.get(
     `${r.path}/:id`,
-    { config: { scope: `${r.resource}.READ` as Scope }, schema: { tags, params: IdParams, response: { 200: r.response, ...errorResponses(401, 403, 404) } } },
+    {
+      config: { scope: `${r.resource}.READ` as Scope },
+      schema: {
+        tags,
+        summary: `Get a ${r.kind}`,
+        description: `One ${r.kind} with its lines, tax, payments and journal entries; another business's id is 404.`,
+        params: IdParams,
+        response: { 200: r.response, ...errorResponses(401, 403, 404) },
+      },
+    },
     async (request) => getDocument(request.server.deps.db, businessOf(request).businessId, r.kind, idOf(request), request.server.deps.config.publicUrl),
   );
   app.get(
     `${r.path}/:id/pdf`,
-    { config: { scope: `${r.resource}.READ` as Scope }, schema: { tags, params: IdParams, produces: ['application/pdf'], description: `The ${r.kind} as a PDF.` } },
+    {
+      config: { scope: `${r.resource}.READ` as Scope },
+      schema: {
+        tags,
+        summary: `Download a ${r.kind} as PDF`,
+        description: `The ${r.kind} rendered from the one document template, as a PDF.`,
+        params: IdParams,
+        produces: ['application/pdf'],
+        response: { 200: PdfFile, ...errorResponses(401, 403, 404) },
+      },
+    },
     async (request, reply) => {
       const { businessId } = businessOf(request);
       const view = await getDocument(request.server.deps.db, businessId, r.kind, idOf(request), request.server.deps.config.publicUrl);

@@ -48,7 +48,6 @@ function registerCreate(app: FastifyInstance, r: NoteResource): void {
       config: write,
       schema: {
         tags,
-        operationId: `create${r.name}`,
         summary: `Issue a ${r.noun} on an invoice`,
         description: credit
           ? 'Credits part of an issued invoice at its own rates and rounding. What exceeds the unpaid balance must be settled exactly by refund_amount + credit_amount + out_of_band_amount. GST: dated by 30 November after the financial year of the invoice (s.34(2)).'
@@ -73,7 +72,6 @@ function registerReads(app: FastifyInstance, r: NoteResource): void {
       config: read,
       schema: {
         tags,
-        operationId: `list${r.name}s`,
         summary: `List ${r.noun}s`,
         description: `${r.noun}s of the business, newest first, filtered by invoice, customer or creation time.`,
         querystring: NoteListQuery,
@@ -89,14 +87,14 @@ function registerReads(app: FastifyInstance, r: NoteResource): void {
   );
   app.get(
     `/${r.path}/:id`,
-    { config: read, schema: { tags, operationId: `get${r.name}`, summary: `Get a ${r.noun}`, description: `One ${r.noun} with its lines and journal entries.`, params: IdParams, response: { 200: NoteResponse, ...errorResponses(401, 403, 404) } } },
+    { config: read, schema: { tags, summary: `Get a ${r.noun}`, description: `One ${r.noun} with its lines and journal entries.`, params: IdParams, response: { 200: NoteResponse, ...errorResponses(401, 403, 404) } } },
     async (request) => getNote(request.server.deps.db, businessOf(request).businessId, r.kind, idOf(request), request.server.deps.config.publicUrl),
   );
   app.get(
     `/${r.path}/:id/pdf`,
     {
       config: read,
-      schema: { tags, operationId: `get${r.name}Pdf`, summary: `Get a ${r.noun} as PDF`, description: `The ${r.noun} as a PDF (rule 53 contents).`, params: IdParams, produces: ['application/pdf'], response: { 200: Type.String({ description: 'PDF' }), ...errorResponses(401, 403, 404) } },
+      schema: { tags, summary: `Get a ${r.noun} as PDF`, description: `The ${r.noun} as a PDF (rule 53 contents).`, params: IdParams, produces: ['application/pdf'], response: { 200: Type.String({ description: 'PDF' }), ...errorResponses(401, 403, 404) } },
     },
     async (request, reply) => {
       const { businessId } = businessOf(request);
@@ -112,7 +110,7 @@ function registerVoid(app: FastifyInstance, r: NoteResource): void {
     `/${r.path}/:id/void`,
     {
       config: write,
-      schema: { tags, operationId: `void${r.name}`, summary: `Void a ${r.noun}`, description: `Posts the exact reversal; only ${when}.`, params: IdParams, response: { 200: NoteResponse, ...errorResponses(400, 401, 403, 404, 409) } },
+      schema: { tags, summary: `Void a ${r.noun}`, description: `Posts the exact reversal; only ${when}.`, params: IdParams, response: { 200: NoteResponse, ...errorResponses(400, 401, 403, 404, 409) } },
     },
     (request, reply) => respond(request, reply, { status: 200, format: formatNative, body: (view) => view }, (ctx) => voidNote(ctx, r.kind, idOf(request))),
   );

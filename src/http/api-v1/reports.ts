@@ -26,6 +26,7 @@ export function registerReportRoutes(app: FastifyInstance): void {
       config: { scope: 'reports.READ' },
       schema: {
         tags: ['reports'],
+        summary: 'Trial balance',
         description: 'Debits and credits per account from the journal, one section per currency.',
         querystring: Closed({ as_of: Type.Optional(DateString) }),
         response: { 200: TrialBalanceResponse, ...errorResponses(401, 403, 422) },

@@ -8,6 +8,7 @@ import { installErrorFormat } from '../errors.ts';
 import { respond } from '../respond.ts';
 import { Closed } from '../schemas.ts';
 import { compileBodyValidator, validatorCompiler } from '../validation.ts';
+import { observeBulkItems } from '../ops/metrics.ts';
 import { formatBulk, itemError } from './format.ts';
 import { checkBatchSize, checkItem, ItemErrorSchema } from './items.ts';
 import { registerBulkCreditNotes } from './notes.ts';
@@ -25,6 +26,14 @@ const DIALECTS: Dialect[] = [
   { kind: 'invoice', plural: 'invoices', input: InvoiceInput, response: InvoiceResponse },
   { kind: 'bill', plural: 'bills', input: BillInput, response: BillResponse },
 ];
+
+/** The request of seeds/000, shown as the example of POST /bulk/invoices. */
+const SEED_REQUEST = {
+  invoices: [
+    { customer_id: 'ct_acme', date: '2026-05-12T00:00:00', place_of_supply: 'IN-MH', line_items: [{ item_id: 'it_widget', quantity: 1 }] },
+    { customer_id: 'ct_beta', date: '2026-05-12T00:00:00', place_of_supply: 'IN-KA', line_items: [{ item_id: 'it_widget', quantity: 3 }], auto_approve: true },
+  ],
+};
 
 function bulkBody(d: Dialect) {
   return (outcome: CreateOutcome) => ({
@@ -49,8 +58,9 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
       validatorCompiler: ({ httpPart, ...rest }) => (httpPart === 'body' ? envelope : validatorCompiler({ httpPart, ...rest })),
       schema: {
         tags,
+        summary: `Create up to 50 ${d.plural}`,
         description: `Create up to BULK_MAX_ITEMS (default 50) ${d.plural}, each independently; always 200 with per-item results in request order.`,
-        body: Closed({ [d.plural]: Type.Array(d.input, { minItems: 1, maxItems: 50 }) }),
+        body: Closed({ [d.plural]: Type.Array(d.input, { minItems: 1, maxItems: 50 }) }, d.kind === 'invoice' ? { examples: [SEED_REQUEST] } : {}),
         response: {
           200: Type.Object({
             code: Type.Integer(),
@@ -64,6 +74,7 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
     (request, reply) => {
       const items = (request.body as Record<string, unknown[]>)[d.plural] as unknown[];
       checkBatchSize(items, request.server.deps.config.bulkMaxItems, d.plural);
+      observeBulkItems(request, items.length);
       const inputs = items.map((item) => checkItem<DocumentInput>(validate, item));
       const options = { kind: d.kind, maxLineItems: request.server.deps.config.maxLineItems, bulkEvent: true };
       return respond(request, reply, { status: 200, format: formatBulk, body: bulkBody(d) }, (ctx) => createDocuments(ctx, inputs, options));
@@ -75,6 +86,7 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
       config,
       schema: {
         tags,
+        summary: `Create one ${d.kind}`,
         description: `Create one ${d.kind} (same item shape as /bulk/${d.plural}).`,
         body: d.input,
         response: { 201: Type.Object({ code: Type.Integer(), message: Type.String(), [d.kind]: d.response }) },

@@ -29,7 +29,6 @@ export function registerBulkCreditNotes(app: FastifyInstance): void {
       validatorCompiler: ({ httpPart, ...rest }) => (httpPart === 'body' ? envelope : validatorCompiler({ httpPart, ...rest })),
       schema: {
         tags: ['bulk'],
-        operationId: 'bulkCreateCreditNotes',
         summary: 'Issue credit notes in bulk',
         description: 'Up to BULK_MAX_ITEMS (default 50) credit notes, each {invoice_id, …} and independent; always 200 with per-item results in request order.',
         body: Closed({ credit_notes: Type.Array(BulkCreditNoteInput, { minItems: 1, maxItems: 50 }) }),

@@ -7,7 +7,7 @@ import { notFound } from '../../domain/errors.ts';
 import { renderDocumentPdf } from '../../modules/documents/pdf.ts';
 import { findByHostedToken } from '../../modules/invoicing/read.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
-import { Closed, errorResponses } from '../schemas.ts';
+import { Closed, errorResponses, HtmlPage, PdfFile } from '../schemas.ts';
 import { registerHostedNotes } from './notes.ts';
 import { renderDocumentPage } from './page.ts';
 
@@ -24,11 +24,21 @@ export async function sendPdf(reply: FastifyReply, view: DocumentView): Promise<
 /** The customer's hosted invoice page and its PDF: public, addressed by an unguessable token. */
 export async function hostedSurface(app: FastifyInstance): Promise<void> {
   const config = { auth: 'none' as const };
-  const schema = { tags: ['hosted'], params: HostedParams };
+  const schema = { tags: ['hosted'], params: HostedParams, response: errorResponses(404) };
   const find = (params: Params) => findByHostedToken(app.deps.db, params.businessId, params.token, app.deps.config.publicUrl);
   app.get(
     '/i/:businessId/:token',
-    { config, schema: { ...schema, summary: 'Hosted invoice page', description: 'The invoice as an HTML page for its customer; the token in the path is the secret.' } },
+    {
+      config,
+      schema: {
+        ...schema,
+        operationId: 'get_hosted_invoice_page_i__businessId___token__get',
+        summary: 'Hosted invoice page',
+        description: "The customer's invoice page (HTML), public and addressed by an unguessable token, with a PDF link.",
+        produces: ['text/html'],
+        response: { 200: HtmlPage, ...schema.response },
+      },
+    },
     async (request, reply) => {
       const params = request.params as Params;
       const model = await loadDocumentModel(app.deps.db, await find(params));
@@ -42,7 +52,17 @@ export async function hostedSurface(app: FastifyInstance): Promise<void> {
   );
   app.get(
     '/i/:businessId/:token/pdf',
-    { config, schema: { ...schema, summary: 'Hosted invoice PDF', description: 'PDF of a hosted invoice, linked from its page.' } },
+    {
+      config,
+      schema: {
+        ...schema,
+        operationId: 'get_hosted_invoice_pdf_i__businessId___token__pdf_get',
+        summary: 'Hosted invoice PDF',
+        description: 'The PDF of a hosted invoice, public and addressed by the same token as its page.',
+        produces: ['application/pdf'],
+        response: { 200: PdfFile, ...schema.response },
+      },
+    },
     async (request, reply) => sendPdf(reply, await find(request.params as Params)),
   );
   registerFontRoutes(app);

@@ -147,7 +147,7 @@ export function registerHostedNotes(app: FastifyInstance): void {
   const schema = { tags: ['hosted'], params: HostedParams };
   const response = (what: string) => ({ 200: Type.String({ description: what }), ...errorResponses(404, 422) });
   const find = (p: Params) => findNoteByHostedToken(app.deps.db, p.businessId, p.token, app.deps.config.publicUrl);
-  app.get('/n/:businessId/:token', { config, schema: { ...schema, operationId: 'hostedNotePage', summary: 'Hosted note page', description: 'Hosted credit or debit note page (HTML).', produces: ['text/html'], response: response('HTML') } }, async (request, reply) => {
+  app.get('/n/:businessId/:token', { config, schema: { ...schema, operationId: 'get_hosted_note_page_n__businessId___token__get', summary: 'Hosted note page', description: 'Hosted credit or debit note page (HTML).', produces: ['text/html'], response: response('HTML') } }, async (request, reply) => {
     const p = request.params as Params;
     const view = await find(p);
     const html = renderPage(await documentOf(app, view, p.businessId), `/n/${encodeURIComponent(p.businessId)}/${p.token}/pdf`);
@@ -157,7 +157,7 @@ export function registerHostedNotes(app: FastifyInstance): void {
       .header('referrer-policy', 'no-referrer')
       .send(html);
   });
-  app.get('/n/:businessId/:token/pdf', { config, schema: { ...schema, operationId: 'hostedNotePdf', summary: 'Hosted note PDF', description: 'PDF of a hosted credit or debit note.', produces: ['application/pdf'], response: response('PDF') } }, async (request, reply) => {
+  app.get('/n/:businessId/:token/pdf', { config, schema: { ...schema, operationId: 'get_hosted_note_pdf_n__businessId___token__pdf_get', summary: 'Hosted note PDF', description: 'PDF of a hosted credit or debit note.', produces: ['application/pdf'], response: response('PDF') } }, async (request, reply) => {
     const p = request.params as Params;
     return sendNotePdf(reply, await find(p), p.businessId);
   });

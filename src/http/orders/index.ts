@@ -4,12 +4,10 @@ import { minorToMajorNumber } from '../../domain/money.ts';
 import { invoiceOrders, type OrderInvoice } from '../../modules/orders/invoice-orders.ts';
 import { installErrorFormat } from '../errors.ts';
 import { respond } from '../respond.ts';
-import { Closed, Timestamp } from '../schemas.ts';
+import { Closed, errorResponses, Timestamp } from '../schemas.ts';
 import { validatorCompiler } from '../validation.ts';
 import { parseBody } from './body.ts';
 import { formatOrders } from './format.ts';
-
-const ErrorBody = Type.Object({ success: Type.Literal(false), message: Type.String() });
 
 const InvoiceFromOrder = Type.Object({
   order: Type.String({ description: 'The order id.' }),
@@ -80,11 +78,8 @@ export async function ordersSurface(app: FastifyInstance): Promise<void> {
         body: Body,
         response: {
           201: Type.Object({ success: Type.Literal(true), data: Type.Array(InvoiceFromOrder), message: Type.String(), count: Type.Integer() }),
-          400: ErrorBody,
-          401: ErrorBody,
-          403: ErrorBody,
-          404: ErrorBody,
-          500: ErrorBody,
+          // Documented in this dialect by the contract, with 400/401/403/429/500 (src/http/contract).
+          ...errorResponses(404),
         },
       },
     },
