@@ -1,9 +1,10 @@
+import { loadEntryViews } from '../ledger/entries.ts';
 import { sql } from 'kysely';
 import type { InvoiceKind, InvoiceLineRow } from '../../db/schema.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import type { Db, Tx } from '../context.ts';
 import { decodeCursor, keysetClause, type Page, type PageRequest, toPage } from '../pagination.ts';
-import { type DocumentView, documentView, type EntryView, type PaymentView } from './view.ts';
+import { type DocumentView, documentView, type PaymentView } from './view.ts';
 
 const NOUN: Record<InvoiceKind, string> = { invoice: 'Invoice', bill: 'Bill' };
 
@@ -18,49 +19,13 @@ function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
   return groups;
 }
 
-interface EntryLineRow {
-  id: string;
-  invoice_id: string;
-  kind: string;
-  memo: string;
-  currency: string;
-  date: string;
-  created_at: string;
-  account_code: string;
-  debit: number;
-  credit: number;
-}
-
-async function loadEntries(db: Db | Tx, businessId: string, ids: string[]): Promise<Map<string, EntryView[]>> {
-  const result = await sql<EntryLineRow>`
-    select e.id, e.invoice_id, e.kind, e.memo, e.currency, e.date, e.created_at, l.account_code, l.debit, l.credit
-    from journal_entries e join journal_lines l on l.business_id = e.business_id and l.entry_id = e.id
-    where e.business_id = ${businessId} and e.invoice_id = any(${ids}::text[])
-    order by e.id, l.line_no`.execute(db);
-  const entries = new Map<string, EntryView[]>();
-  for (const [entryId, lines] of groupBy(result.rows, (r) => r.id)) {
-    const first = lines[0] as EntryLineRow;
-    const view: EntryView = {
-      id: entryId,
-      kind: first.kind,
-      memo: first.memo,
-      currency: first.currency,
-      date: first.date,
-      created_at: first.created_at,
-      lines: lines.map((l) => ({ account_code: l.account_code, debit: l.debit, credit: l.credit })),
-    };
-    entries.set(first.invoice_id, [...(entries.get(first.invoice_id) ?? []), view]);
-  }
-  return entries;
-}
-
 /** Full views of documents in the order of `ids`: four queries whatever the count. */
 export async function loadDocuments(db: Db | Tx, businessId: string, kind: InvoiceKind, ids: string[], baseUrl: string): Promise<DocumentView[]> {
   if (ids.length === 0) return [];
   const [rows, lines, entries, payments, notes] = await Promise.all([
     db.selectFrom('invoices').selectAll().where('business_id', '=', businessId).where('kind', '=', kind).where('id', '=', sql<string>`any(${ids}::text[])`).execute(),
     db.selectFrom('invoice_lines').selectAll().where('business_id', '=', businessId).where('invoice_id', '=', sql<string>`any(${ids}::text[])`).orderBy('position').execute(),
-    loadEntries(db, businessId, ids),
+    loadEntryViews(db, businessId, 'invoice_id', ids),
     db
       .selectFrom('payments')
       .select(['id', 'invoice_id', 'amount', 'paid_on', 'source', 'reference', 'created_at'])

@@ -1,10 +1,10 @@
+import { loadEntryViews } from '../ledger/entries.ts';
 import { sql } from 'kysely';
 import type { CreditNoteLineRow, InvoiceLineRow, InvoiceRow, NoteKind } from '../../db/schema.ts';
 import type { Components, LineCredit } from '../../domain/credit-notes.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import type { InvoiceStatus } from '../../domain/invoice-state.ts';
 import type { Db, Tx } from '../context.ts';
-import type { EntryView } from '../invoicing/view.ts';
 import { decodeCursor, keysetClause, type Page, type PageRequest, toPage } from '../pagination.ts';
 import { type NoteView, noteView } from './view.ts';
 
@@ -78,39 +78,6 @@ export async function lineCredits(db: Db | Tx, businessId: string, invoiceIds: s
   );
 }
 
-interface EntryLine {
-  id: string;
-  note_id: string;
-  kind: string;
-  memo: string;
-  currency: string;
-  date: string;
-  created_at: string;
-  account_code: string;
-  debit: number;
-  credit: number;
-}
-
-async function noteEntries(db: Db | Tx, businessId: string, ids: string[]): Promise<Map<string, EntryView[]>> {
-  const result = await sql<EntryLine>`
-    select e.id, e.note_id, e.kind, e.memo, e.currency, e.date, e.created_at, l.account_code, l.debit, l.credit
-    from journal_entries e join journal_lines l on l.business_id = e.business_id and l.entry_id = e.id
-    where e.business_id = ${businessId} and e.note_id = any(${ids}::text[])
-    order by e.id, l.line_no`.execute(db);
-  const byNote = new Map<string, EntryView[]>();
-  for (const r of result.rows) {
-    const views = byNote.get(r.note_id) ?? [];
-    let view = views.at(-1);
-    if (view?.id !== r.id) {
-      view = { id: r.id, kind: r.kind, memo: r.memo, currency: r.currency, date: r.date, created_at: r.created_at, lines: [] };
-      views.push(view);
-    }
-    view.lines.push({ account_code: r.account_code, debit: r.debit, credit: r.credit });
-    byNote.set(r.note_id, views);
-  }
-  return byNote;
-}
-
 /** Full views of notes in the order of `ids`: three queries whatever the count. */
 export async function loadNotes(db: Db | Tx, businessId: string, ids: string[], baseUrl: string): Promise<NoteView[]> {
   if (ids.length === 0) return [];
@@ -124,7 +91,7 @@ export async function loadNotes(db: Db | Tx, businessId: string, ids: string[], 
       .where('n.id', '=', sql<string>`any(${ids}::text[])`)
       .execute(),
     db.selectFrom('credit_note_lines').selectAll().where('business_id', '=', businessId).where('note_id', '=', sql<string>`any(${ids}::text[])`).orderBy('position').execute(),
-    noteEntries(db, businessId, ids),
+    loadEntryViews(db, businessId, 'note_id', ids),
   ]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => {
