@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { enqueueJobs } from '../../src/jobs/queue.ts';
@@ -81,6 +82,33 @@ describe('job queue gauges', () => {
       expect(lag).toBeLessThan(600);
     } finally {
       await env.database.db.deleteFrom('jobs').where('business_id', '=', tenant.id).execute();
+    }
+  });
+});
+
+describe('outbox and import gauges', () => {
+  it('show the age of the oldest undelivered webhook event and the rows per second of running imports', async () => {
+    const tenant = await createBusiness(env.app);
+    const b = tenant.id;
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+    await sql`insert into event_batches (business_id, id, created_at, types, data) values (${b}, 'batch-1', ${ago(120_000)}, ${['INVOICE_CREATED']}, '[]')`.execute(env.database.db);
+    await sql`insert into webhook_endpoints (business_id, id, url, events, secret, created_at, updated_at)
+              values (${b}, 'we-1', 'https://hooks.example/x', ${['*']}, 'whsec_x', ${ago(0)}, ${ago(0)})`.execute(env.database.db);
+    await sql`insert into webhook_queue (business_id, endpoint_id, batch_id) values (${b}, 'we-1', 'batch-1')`.execute(env.database.db);
+    await sql`insert into imports (business_id, id, s3_key, status, finalize, skip_invalid, bytes_total, checkpoint_rows, started_at, created_at, updated_at)
+              values (${b}, 'imp-1', ${`${b}/x.csv`}, 'running', false, false, 100, 1000, ${ago(10_000)}, ${ago(10_000)}, ${ago(0)})`.execute(env.database.db);
+    try {
+      const text = (await env.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+      expect(value('billow_outbox_lag_seconds')).toBeGreaterThanOrEqual(120);
+      expect(value('billow_outbox_pending')).toBeGreaterThanOrEqual(1);
+      // 1,000 rows in about 10 s; other tests' running imports can only add to the sum.
+      expect(value('billow_import_rows_per_second')).toBeGreaterThan(50);
+    } finally {
+      await sql`delete from webhook_queue where business_id = ${b}`.execute(env.database.db);
+      await sql`delete from webhook_endpoints where business_id = ${b}`.execute(env.database.db);
+      await sql`delete from event_batches where business_id = ${b} and id = 'batch-1'`.execute(env.database.db);
+      await sql`update imports set status = 'cancelled' where business_id = ${b}`.execute(env.database.db);
     }
   });
 });

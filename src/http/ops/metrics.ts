@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../../modules/context.ts';
-import { type QueueLag, queueLag } from '../../modules/ops/job-lag.ts';
+import { importRowsPerSecond, outboxLag, type QueueLag, queueLag } from '../../modules/ops/job-lag.ts';
 
 /** Prometheus metrics of one app (one registry per app, so test apps do not share counters). */
 export interface Metrics {
@@ -33,9 +33,26 @@ function registerQueueGauges(registry: Registry, db: Db, clock: () => Date): voi
   gauge('billow_jobs_waiting', 'Per queue, jobs due and not yet claimed by a worker.', (l) => l.waiting);
 }
 
+/** Webhook outbox lag and import throughput, also read at scrape time. */
+function registerWorkGauges(registry: Registry, db: Db, clock: () => Date): void {
+  const gauge = (name: string, help: string, read: () => Promise<number>) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        this.set(await read());
+      },
+    });
+  gauge('billow_outbox_lag_seconds', 'Age of the oldest committed event not yet delivered to a subscribed webhook endpoint.', async () => (await outboxLag(db, clock())).lagSeconds);
+  gauge('billow_outbox_pending', 'Event batches marked for a webhook endpoint and not yet delivered to it.', async () => (await outboxLag(db, clock())).pending);
+  gauge('billow_import_rows_per_second', 'Rows per second of the CSV imports running now (each its rows so far over its time so far, summed).', () => importRowsPerSecond(db, clock()));
+}
+
 export function createMetrics(db: Db, clock: () => Date): Metrics {
   const registry = new Registry();
   registerQueueGauges(registry, db, clock);
+  registerWorkGauges(registry, db, clock);
   return {
     registry,
     // Its _count per route is the request rate (rate(billow_http_request_duration_seconds_count[1m])).
