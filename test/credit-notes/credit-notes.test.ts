@@ -1,12 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, type Json, type TestEnv, testApp } from '../helpers/app.ts';
 import { bearer, limitedToken } from '../foundation/support.ts';
 import { createBusiness, createCustomer } from '../helpers/factories.ts';
 import { accountBalance, eventsOf, expect422, expectDetail, invoiceBody, ok, openInvoice, pay, postings, shop, trialBalance } from '../invoicing/support.ts';
+import { gstProfile, pdfText } from '../documents/support.ts';
 import { creditNote, debitNote, getInvoice, returnOf, voidNote } from './support.ts';
 
 let env: TestEnv;
@@ -297,23 +294,51 @@ describe('GET /api/v1/credit-notes and documents', () => {
     expect(pdf.statusCode).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
-    const file = path.join(os.tmpdir(), `${n1.id}.pdf`);
-    fs.writeFileSync(file, pdf.rawPayload);
-    const text = execFileSync('pdftotext', ['-layout', file, '-']).toString();
-    fs.rmSync(file);
-    for (const part of ['CREDIT NOTE', 'CN-00001', `${a.number} of 2026-05-12`, 'Sales return', 'Acme Ltd', 'Taxable value', 'CGST', '18%']) expect(text).toContain(part);
+    const text = await pdfText(pdf.rawPayload, true);
+    const rule53 = ['CREDIT NOTE', 'CN-00001', '1 Jun 2026', `${a.number} of 12 May 2026`, 'Reason', 'Sales return', 'Acme Ltd', 'Taxable value', 'CGST', 'SGST', '@9%', '₹500.00', '₹45.00', '₹590.00', 'Amount in words: Rupees Five Hundred Ninety Only'];
+    for (const part of rule53) expect(text).toContain(part);
+    expect(text).not.toContain('VOID');
     const hosted = await env.app.inject({ method: 'GET', url: new URL(n1.hosted_url).pathname });
     expect(hosted.statusCode).toBe(200);
-    for (const text of ['Credit Note', 'CN-00001', a.number, '2026-05-12', 'Sales return', 'Acme Ltd', 'Taxable value', 'CGST', '18%']) expect(hosted.body).toContain(text);
+    for (const part of rule53) expect(hosted.body).toContain(part);
     expect((await env.app.inject({ method: 'GET', url: `${new URL(n1.hosted_url).pathname}/pdf` })).statusCode).toBe(200);
     expect((await env.app.inject({ method: 'GET', url: `/n/${s.tenant.id}/${'x'.repeat(32)}` })).statusCode).toBe(404);
+  });
 
-    // The recipient's GSTIN and address, as rule 53 asks.
-    await createCustomer(s.tenant, { id: 'ct_gst', name: 'Registered Buyer', gstin: '27AAACA1234A1Z5', billing_address: { line1: '1 Mill Road', city: 'Pune', postal_code: '411001' } });
+  it('prints both parties with GSTINs and addresses, any script and ₹, on the PDF and the hosted page; VOID once voided', async () => {
+    const s = await shop(env);
+    await gstProfile(s.tenant);
+    const name = '株式会社テスト — Ελλάδα';
+    await createCustomer(s.tenant, { id: 'ct_gst', name: `${name} <b>&</b>`, gstin: '27AAACA1234A1Z5', billing_address: { line1: '1 Mill Road', city: 'Pune', postal_code: '411001' } });
     const gst = await openInvoice(s.tenant, invoiceBody({ customer_id: 'ct_gst' }));
-    const n3 = ok(await creditNote(s.tenant, gst.id, returnOf(gst, '0.5')), 201);
-    const page = (await env.app.inject({ method: 'GET', url: new URL(n3.hosted_url).pathname })).body;
-    for (const text of ['Registered Buyer', 'GSTIN 27AAACA1234A1Z5', '1 Mill Road', 'Pune, 411001', 'State IN-MH']) expect(page).toContain(text);
+    const credit = ok(await creditNote(s.tenant, gst.id, returnOf(gst, '0.5')), 201);
+    const debit = ok(await debitNote(s.tenant, gst.id, { date: '2026-06-02', reason: 'correction', lines: [{ line_id: gst.line_items[0].id, quantity: 1 }] }), 201);
+    const parties = ['Sharma Traders Private Limited', 'GSTIN: 27AAFCS1234E1Z9', '12 Marine Drive', 'Mumbai', 'GSTIN: 27AAACA1234A1Z5', '1 Mill Road', 'Pune, 411001', 'State: Maharashtra'];
+    const creditFields = [...parties, 'CREDIT NOTE', credit.number, '1 Jun 2026', `${gst.number} of 12 May 2026`, 'Sales return', 'Taxable value', 'CGST', 'SGST', '@9%', '₹500.00', '₹45.00', '₹590.00', 'Rupees Five Hundred Ninety Only'];
+    const debitFields = [...parties, 'DEBIT NOTE', debit.number, '2 Jun 2026', `${gst.number} of 12 May 2026`, 'Correction of invoice', 'Taxable value', '@9%', '₹1,000.00', '₹90.00', '₹1,180.00'];
+
+    const creditResponse = await s.tenant.get(`/api/v1/credit-notes/${credit.id}/pdf`);
+    expect(creditResponse.statusCode).toBe(200);
+    const creditPdf = await pdfText(creditResponse.rawPayload, true);
+    for (const part of [...creditFields, `${name} <b>&</b>`]) expect(creditPdf).toContain(part);
+    const debitResponse = await s.tenant.get(`/api/v1/debit-notes/${debit.id}/pdf`);
+    expect(debitResponse.statusCode).toBe(200);
+    const debitPdf = await pdfText(debitResponse.rawPayload, true);
+    for (const part of [...debitFields, name]) expect(debitPdf).toContain(part);
+
+    const page = (await env.app.inject({ method: 'GET', url: new URL(credit.hosted_url).pathname })).body;
+    for (const part of creditFields) expect(page).toContain(part);
+    expect(page).toContain(`${name} &lt;b&gt;&amp;&lt;/b&gt;`);
+    expect(page).not.toContain('<b>&</b>');
+    const hostedPdf = await env.app.inject({ method: 'GET', url: `${new URL(debit.hosted_url).pathname}/pdf` });
+    expect(hostedPdf.headers['content-type']).toBe('application/pdf');
+    for (const part of [...debitFields, name]) expect(await pdfText(hostedPdf.rawPayload, true)).toContain(part);
+
+    ok(await voidNote(s.tenant, credit.id));
+    expect(await pdfText((await s.tenant.get(`/api/v1/credit-notes/${credit.id}/pdf`)).rawPayload)).toContain('VOID');
+    const voided = (await env.app.inject({ method: 'GET', url: new URL(credit.hosted_url).pathname })).body;
+    expect(voided).toContain('<div class="mark" aria-hidden="true">VOID</div>');
+    expect(voided).toContain('data-testid="status">Void<');
   });
 });
 

@@ -99,7 +99,7 @@ function registerReads(app: FastifyInstance, r: NoteResource): void {
     async (request, reply) => {
       const { businessId } = businessOf(request);
       const view = await getNote(request.server.deps.db, businessId, r.kind, idOf(request), request.server.deps.config.publicUrl);
-      return sendNotePdf(reply, view, businessId);
+      return sendNotePdf(reply, view);
     },
   );
 }

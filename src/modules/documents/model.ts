@@ -74,8 +74,28 @@ export interface DocumentOptions {
   reason?: string;
 }
 
+type ViewLine = DocumentView['line_items'][number];
+
+/** A printed line: invoice lines have quantity and rate; note lines may have neither. */
+export type DocumentLine = Pick<ViewLine, 'name' | 'description' | 'hsn_code' | 'tax_rate' | 'discount' | 'taxable_amount' | 'cgst' | 'sgst' | 'igst' | 'tax' | 'total'> & {
+  quantity: number | null;
+  unit_price: number | null;
+};
+
+/** What the model reads of a document: an invoice or bill view, or a note shaped like one. */
+export type DocumentData = Pick<
+  DocumentView,
+  'id' | 'status' | 'number' | 'currency' | 'date' | 'place_of_supply' | 'description' | 'reference' | 'subtotal' | 'discount_total' | 'cgst' | 'sgst' | 'igst' | 'tax' | 'tax_total' | 'total' | 'total_paid' | 'balance_due'
+> & {
+  object: DocumentView['object'] | 'credit_note' | 'debit_note';
+  tax_regime: string;
+  due_date: string | null;
+  bill_number?: string | null;
+  line_items: DocumentLine[];
+};
+
 export interface DocumentSource {
-  view: DocumentView;
+  view: DocumentData;
   business: Business;
   party: PartyDetails;
   logo: Logo | null;
@@ -122,12 +142,13 @@ const STATUS_LABEL: Record<string, string> = {
   manual_paid: 'Paid',
   stripe_paid: 'Paid',
   void: 'Void',
+  issued: 'Issued',
 };
 
-type Line = DocumentView['line_items'][number];
+type Line = DocumentLine;
 type Money = (amount: number) => string;
 
-function lineTable(view: DocumentView, money: Money, locale: string): Table {
+function lineTable(view: DocumentData, money: Money, locale: string): Table {
   const discount = view.discount_total > 0;
   const taxColumns: Column[] =
     view.tax_regime === 'intra'
@@ -152,8 +173,8 @@ function lineTable(view: DocumentView, money: Money, locale: string): Table {
     String(i + 1),
     l.description ? `${l.name}\n${l.description}` : l.name,
     ...(view.tax_regime === 'simple' ? [] : [l.hsn_code ?? '']),
-    formatNumber(l.quantity, locale),
-    money(l.unit_price),
+    l.quantity === null ? '' : formatNumber(l.quantity, locale),
+    l.unit_price === null ? '' : money(l.unit_price),
     ...(discount ? [money(l.discount)] : []),
     money(l.taxable_amount),
     ...taxCells(l),
@@ -163,7 +184,7 @@ function lineTable(view: DocumentView, money: Money, locale: string): Table {
 }
 
 /** Σ taxable and tax per HSN/SAC code and rate (GST) or per rate (VAT). */
-function summaryTable(view: DocumentView, money: Money, locale: string): Table {
+function summaryTable(view: DocumentData, money: Money, locale: string): Table {
   const gst = view.tax_regime !== 'simple';
   const groups = new Map<string, { hsn: string; rate: number; taxable: number; cgst: number; sgst: number; igst: number; tax: number }>();
   for (const l of view.line_items) {
@@ -198,7 +219,7 @@ function summaryTable(view: DocumentView, money: Money, locale: string): Table {
   return { columns, rows, footer };
 }
 
-function totals(view: DocumentView, money: Money): DocumentModel['totals'] {
+function totals(view: DocumentData, money: Money): DocumentModel['totals'] {
   const rows: DocumentModel['totals'] = [];
   const add = (label: string, amount: number, strong = false) => rows.push({ label, value: money(amount), strong });
   if (view.discount_total > 0) add('Discount', view.discount_total);
@@ -215,12 +236,12 @@ function totals(view: DocumentView, money: Money): DocumentModel['totals'] {
   return rows;
 }
 
-function facts(view: DocumentView, kind: DocumentKind, number: string, locale: string, options: DocumentOptions): DocumentModel['facts'] {
+function facts(view: DocumentData, kind: DocumentKind, number: string, locale: string, options: DocumentOptions): DocumentModel['facts'] {
   const rows: DocumentModel['facts'] = [
     [`${TITLES[kind]} no.`, number],
     [`${TITLES[kind]} date`, formatDate(view.date, locale)],
   ];
-  if (kind === 'invoice' || kind === 'bill') rows.push(['Due date', formatDate(view.due_date, locale)]);
+  if ((kind === 'invoice' || kind === 'bill') && view.due_date) rows.push(['Due date', formatDate(view.due_date, locale)]);
   if (options.against) rows.push(['Against invoice', `${options.against.number} of ${formatDate(options.against.date, locale)}`]);
   if (view.place_of_supply) rows.push(['Place of supply', stateLabel(view.place_of_supply)]);
   if (view.tax_regime !== 'simple') rows.push(['Reverse charge', 'No']);
@@ -228,12 +249,12 @@ function facts(view: DocumentView, kind: DocumentKind, number: string, locale: s
   return rows;
 }
 
-function documentNumber(view: DocumentView): string {
+function documentNumber(view: DocumentData): string {
   if (view.object === 'bill') return String(view.bill_number ?? view.id);
   return view.number ?? 'Draft';
 }
 
-/** The whole printed document of an invoice or bill: a pure function of its data. */
+/** The whole printed document of an invoice, bill, credit or debit note: a pure function of its data. */
 export function buildDocumentModel(source: DocumentSource, options: DocumentOptions = {}): DocumentModel {
   const { view, business, party } = source;
   const kind = options.kind ?? (view.object === 'bill' ? 'bill' : 'invoice');
