@@ -24,14 +24,9 @@ type BulkInput = { s3_key: string; finalize?: boolean; skip_invalid?: boolean };
 
 const RowError = Type.Object({ loc: Type.Array(Type.Union([Type.String(), Type.Integer()])), msg: Type.String(), type: Type.String() });
 
+// The seeds' InvoiceListResponse (the list page shape), plus the rows skip_invalid left out.
 const InvoiceListResponse = Type.Object({
-  items: Type.Array(InvoiceResponse),
-  total: Nullable(Type.Integer()),
-  limit: Type.Integer(),
-  next_cursor: Nullable(Type.String()),
-  prev_cursor: Nullable(Type.String()),
-  has_next: Type.Boolean(),
-  has_prev: Type.Boolean(),
+  ...PageOf(InvoiceResponse).properties,
   errors: Type.Array(RowError, { description: 'With skip_invalid: the rows that were skipped (first 100, then a count).' }),
 });
 
