@@ -285,7 +285,7 @@ async function benchOnce(target: Target, opts: Options): Promise<BulkResult> {
 // ---------------------------------------------------------------------------------------
 // Profile: where one 50-invoice call spends its time
 
-const PROFILE_CALLS = 40;
+const PROFILE_CALLS = Number(process.env.BENCH_PROFILE_CALLS ?? 40);
 
 async function profileCalls(target: Target, client: HttpClient, fixture: Fixture, bodies: string[]): Promise<void> {
   // 1. Statements per call, observed at the driver (round trips, time in the database).

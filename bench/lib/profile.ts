@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Session } from 'node:inspector/promises';
 
 /** A V8 CPU profile (the .cpuprofile format) and a self-time summary of it. */
@@ -25,6 +26,8 @@ export async function cpuProfile<T>(work: () => Promise<T>, intervalUs = 200): P
     await session.post('Profiler.start');
     const result = await work();
     const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: CpuProfile };
+    // BENCH_CPUPROFILE=file keeps the raw profile, to open in DevTools or read line by line.
+    if (process.env.BENCH_CPUPROFILE) fs.writeFileSync(process.env.BENCH_CPUPROFILE, JSON.stringify(profile));
     return { result, profile };
   } finally {
     session.disconnect();
