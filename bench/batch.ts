@@ -20,19 +20,22 @@
  *   --pg-url URL      PostgreSQL server (default $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test);
  *                     the bench uses the database $BENCH_DATABASE (default billow_bench) there
  *   --wait-idle N     before each database, wait up to N s for the machine to be < 20% busy (default 30)
- *   --profile         afterwards, CPU-profile 8 sequential sweeping calls and print where Node's time goes (stderr)
+ *   --profile         afterwards, trace the statements of 8 sequential sweeping calls, then CPU-profile 8 more
+ *                     and print where Node's time goes (stderr)
  *
  * stdout: one JSON object per database. stderr: progress.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
+import { uuidv7 } from 'uuidv7';
 import { type RunningServer, startServer } from '../src/server.ts';
 import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
 import { type BatchWriter, baselineStatements, kyselyWriters, pgWriters, runBaseline } from './lib/baseline.ts';
 import { createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
 import { cpuProfile, phaseBreakdown } from './lib/profile.ts';
+import { statementProfile } from './lib/trace.ts';
 import { CpuMeter, percentile, round, waitForIdle } from './lib/stats.ts';
 import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
 
@@ -85,11 +88,13 @@ function batchBodies(fixture: Fixture, opts: Options): string[] {
 
 /** Untimed: `perCustomer` pending charges for every customer of the business, one statement. */
 async function recordCharges(server: RunningServer, businessId: string, perCustomer: number): Promise<void> {
+  // Ids as the API gives charges (UUIDv7, time-ordered), one customer's charges together.
+  const customers = await sql<{ id: string }>`select id from customers where business_id = ${businessId} order by id`.execute(server.database.db);
+  const charges = customers.rows.flatMap((c) => Array.from({ length: perCustomer }, (_, i) => ({ id: uuidv7(), customer_id: c.id, n: i + 1 })));
   await sql`
     insert into delayed_charges (business_id, id, customer_id, item_id, description, quantity, unit_price, currency, tax_rate, status, created_at, updated_at)
-    select c.business_id, gen_random_uuid()::text, c.id, null, 'Usage ' || n, n, 1000 * n, 'INR', 18, 'pending', now(), now()
-    from customers c cross join generate_series(1, ${perCustomer}::int) n
-    where c.business_id = ${businessId}`.execute(server.database.db);
+    select ${businessId}, r.id, r.customer_id, null, 'Usage ' || r.n, r.n, 1000 * r.n, 'INR', 18, 'pending', now(), now()
+    from json_to_recordset(${JSON.stringify(charges)}::json) as r (id text, customer_id text, n int)`.execute(server.database.db);
 }
 
 const COUNT = /^\{"items":\[/;
@@ -142,6 +147,9 @@ const PROFILE_CALLS = 8;
 
 /** Node CPU by part of the request path over sequential sweeping calls (charges recorded untimed). */
 async function profileCalls(target: Target, server: RunningServer, client: HttpClient, fixture: Fixture, bodies: string[], opts: Options): Promise<void> {
+  await recordCharges(server, fixture.businessId, opts.charges);
+  const trace = await statementProfile(PROFILE_CALLS, (i) => batchCall(client, fixture.token, bodies[i % bodies.length] as string, opts.items));
+  process.stderr.write(`[bench batch] profile (statements per ${opts.items}-invoice call, ${target.name}): ${JSON.stringify(trace, null, 1)}\n`);
   await recordCharges(server, fixture.businessId, opts.charges);
   const { profile } = await cpuProfile(async () => {
     for (let i = 0; i < PROFILE_CALLS; i++) await batchCall(client, fixture.token, bodies[i % bodies.length] as string, opts.items);

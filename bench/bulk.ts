@@ -44,7 +44,7 @@ import { cpuProfile, phaseBreakdown, summarize } from './lib/profile.ts';
 import { costPer, sampleCosts } from './lib/costs.ts';
 import { CpuMeter, median, percentile, round, waitForIdle } from './lib/stats.ts';
 import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
-import { busyTime, installTracer, type TracedQuery, traced } from './lib/trace.ts';
+import { statementProfile } from './lib/trace.ts';
 
 const SHAPE = { invoices: 50, lines: 3 };
 const BODY_VARIANTS = 16;
@@ -289,32 +289,7 @@ const PROFILE_CALLS = Number(process.env.BENCH_PROFILE_CALLS ?? 40);
 
 async function profileCalls(target: Target, client: HttpClient, fixture: Fixture, bodies: string[]): Promise<void> {
   // 1. Statements per call, observed at the driver (round trips, time in the database).
-  const perCall: { total: number; busy: number; queries: TracedQuery[] }[] = [];
-  for (let i = 0; i < PROFILE_CALLS; i++) {
-    const { result, queries } = await traced(() => bulkCall(client, fixture.token, bodies[i % bodies.length] as string));
-    perCall.push({ total: result.ms, busy: busyTime(queries), queries });
-  }
-  const byLabel = new Map<string, { count: number; ms: number }>();
-  for (const call of perCall) {
-    for (const q of call.queries) {
-      const entry = byLabel.get(q.label) ?? { count: 0, ms: 0 };
-      entry.count++;
-      entry.ms += q.end - q.start;
-      byLabel.set(q.label, entry);
-    }
-  }
-  const statements = [...byLabel]
-    .map(([label, e]) => ({ statement: label, per_call: round(e.count / PROFILE_CALLS, 2), ms_per_call: round(e.ms / PROFILE_CALLS, 2) }))
-    .sort((x, y) => y.ms_per_call - x.ms_per_call);
-  const trace = {
-    database: target.name,
-    calls: PROFILE_CALLS,
-    statements_per_call: round(perCall.reduce((s, c) => s + c.queries.length, 0) / PROFILE_CALLS, 1),
-    call_ms_p50: round(median(perCall.map((c) => c.total)), 2),
-    db_busy_ms_p50: round(median(perCall.map((c) => c.busy)), 2),
-    outside_db_ms_p50: round(median(perCall.map((c) => c.total - c.busy)), 2),
-    statements,
-  };
+  const trace = { database: target.name, ...(await statementProfile(PROFILE_CALLS, (i) => bulkCall(client, fixture.token, bodies[i % bodies.length] as string))) };
   process.stderr.write(`[bench bulk] profile (statements): ${JSON.stringify(trace, null, 1)}\n`);
 
   // 2. CPU profile of this thread over the same number of calls.
@@ -368,7 +343,6 @@ function medianWebhook(results: WebhookResult[]): WebhookResult {
 
 export async function main(argv: string[]): Promise<void> {
   const opts = options(parseArgs(argv));
-  if (opts.profile) installTracer();
   const databases = [...opts.databases];
   if (databases.includes('postgresql') && !(await postgresAnswers(opts.pgUrl))) {
     log(`PostgreSQL at ${opts.pgUrl} does not answer; skipping it.`);

@@ -28,7 +28,7 @@ import { createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
 import { type BenchOrder, baselineCall, kyselyRunners, pgRunners, type TransactionRunner } from './lib/orders-baseline.ts';
 import { median, percentile, round } from './lib/stats.ts';
-import { busyTime, installTracer, traced } from './lib/trace.ts';
+import { statementProfile } from './lib/trace.ts';
 import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
 
 const LINES = 3;
@@ -195,35 +195,12 @@ const PROFILE_CALLS = 10;
 
 /** Statements per call and time in the database, observed at the driver, over sequential calls. */
 async function profile(target: Target, client: HttpClient, token: string, batches: string[][], finalize: boolean): Promise<void> {
-  const calls: { total: number; busy: number; queries: { label: string; start: number; end: number }[] }[] = [];
-  for (const batch of batches) {
-    const start = performance.now();
-    const { queries } = await traced(() => load(client, token, [batch], 1, finalize));
-    calls.push({ total: performance.now() - start, busy: busyTime(queries), queries });
-  }
-  const byLabel = new Map<string, { count: number; ms: number }>();
-  for (const q of calls.flatMap((c) => c.queries)) {
-    const entry = byLabel.get(q.label) ?? { count: 0, ms: 0 };
-    entry.count++;
-    entry.ms += q.end - q.start;
-    byLabel.set(q.label, entry);
-  }
-  const statements = [...byLabel]
-    .map(([label, e]) => ({ statement: label, per_call: round(e.count / calls.length, 2), ms_per_call: round(e.ms / calls.length, 2) }))
-    .sort((x, y) => y.ms_per_call - x.ms_per_call);
-  const summary = {
-    database: target.name,
-    calls: calls.length,
-    call_ms_p50: round(median(calls.map((c) => c.total)), 1),
-    db_busy_ms_p50: round(median(calls.map((c) => c.busy)), 1),
-    statements,
-  };
+  const summary = { database: target.name, ...(await statementProfile(batches.length, (i) => load(client, token, [batches[i] as string[]], 1, finalize))) };
   log(`profile: ${JSON.stringify(summary, null, 1)}`);
 }
 
 export async function main(argv: string[]): Promise<void> {
   const opts = options(parseArgs(argv));
-  if (opts.profile) installTracer();
   const databases = [...opts.databases];
   if (databases.includes('postgresql') && !(await postgresAnswers(opts.pgUrl))) {
     log(`PostgreSQL at ${opts.pgUrl} does not answer; skipping it.`);

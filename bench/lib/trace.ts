@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { median, round } from './stats.ts';
 import pg from 'pg';
 
 /**
@@ -89,4 +90,45 @@ export function busyTime(queries: readonly TracedQuery[]): number {
   }
   if (Number.isFinite(cursorEnd)) total += cursorEnd - cursorStart;
   return total;
+}
+
+export interface StatementProfile {
+  calls: number;
+  statements_per_call: number;
+  call_ms_p50: number;
+  db_busy_ms_p50: number;
+  outside_db_ms_p50: number;
+  statements: { statement: string; per_call: number; ms_per_call: number }[];
+}
+
+/**
+ * Runs `call` `calls` times, one after another, and reports the statements each issued: how
+ * many of each kind and how long they were in flight, and the time in and outside the database.
+ */
+export async function statementProfile(calls: number, call: (i: number) => Promise<unknown>): Promise<StatementProfile> {
+  installTracer();
+  const perCall: { total: number; busy: number; queries: TracedQuery[] }[] = [];
+  for (let i = 0; i < calls; i++) {
+    const start = performance.now();
+    const { queries } = await traced(() => call(i));
+    perCall.push({ total: performance.now() - start, busy: busyTime(queries), queries });
+  }
+  const byLabel = new Map<string, { count: number; ms: number }>();
+  for (const q of perCall.flatMap((c) => c.queries)) {
+    const entry = byLabel.get(q.label) ?? { count: 0, ms: 0 };
+    entry.count++;
+    entry.ms += q.end - q.start;
+    byLabel.set(q.label, entry);
+  }
+  const perCallOf = (n: number) => round(n / calls, 2);
+  return {
+    calls,
+    statements_per_call: perCallOf(perCall.reduce((s, c) => s + c.queries.length, 0)),
+    call_ms_p50: round(median(perCall.map((c) => c.total)), 2),
+    db_busy_ms_p50: round(median(perCall.map((c) => c.busy)), 2),
+    outside_db_ms_p50: round(median(perCall.map((c) => c.total - c.busy)), 2),
+    statements: [...byLabel]
+      .map(([label, e]) => ({ statement: label, per_call: perCallOf(e.count), ms_per_call: perCallOf(e.ms) }))
+      .sort((x, y) => y.ms_per_call - x.ms_per_call),
+  };
 }

@@ -61,35 +61,38 @@ export async function listCharges(db: Db, businessId: string, filters: ChargeFil
   return toPage(rows, page, keyset, total, (row) => row);
 }
 
-/**
- * Locks the pending charges of these (customer, currency) pairs, in id order: every sweep
- * takes its locks in the same order, so concurrent batches queue instead of deadlocking.
- * Under READ COMMITTED a row another transaction invoiced while we waited is re-checked
- * against `status = 'pending'` and left out. The statement filters by customers and by
- * currencies separately (an exact pair test was planned as a nested loop over every pending
- * charge of the business, 10x slower on PGlite: docs/PERFORMANCE.md), so a batch mixing
- * currencies may also lock, but never returns, a customer's charges in another of them.
- */
-export async function lockPendingCharges(tx: Tx, businessId: string, pairs: { customerId: string; currency: string }[]): Promise<DelayedChargeRow[]> {
-  if (pairs.length === 0) return [];
-  const result = await sql<DelayedChargeRow>`
-    select * from delayed_charges
-    where business_id = ${businessId} and status = 'pending'
-      and customer_id = any(${pairs.map((p) => p.customerId)}::text[]) and currency = any(${[...new Set(pairs.map((p) => p.currency))]}::text[])
-    order by id
-    for update`.execute(tx);
-  const wanted = new Set(pairs.map((p) => `${p.customerId}\u0000${p.currency}`));
-  return result.rows.filter((row) => wanted.has(`${row.customer_id}\u0000${row.currency}`));
+/** Where one customer's pending charges go: its invoice in the batch, in that invoice's currency. */
+export interface SweepTarget {
+  customerId: string;
+  currency: string;
+  invoiceId: string;
 }
 
-/** Marks swept charges invoiced, each with its invoice: one statement for the whole batch. */
-export async function markInvoiced(tx: Tx, businessId: string, swept: { id: string; invoiceId: string; at: string }[]): Promise<void> {
-  if (swept.length === 0) return;
-  const result = await sql`
+/**
+ * Marks invoiced, with their invoice, the pending charges of these customers in each one's
+ * currency, and returns them: one statement. Its sub-query locks them in id order, as every
+ * sweep does, so concurrent batches queue instead of deadlocking; under READ COMMITTED a row
+ * another transaction invoiced while we waited fails `status = 'pending'` on re-check and is
+ * left out. The sub-query walks the target list and probes the pending index once per
+ * customer, and the update finds each locked row by primary key: a plan that stays right
+ * when the charges were recorded moments ago and the table's statistics do not know them
+ * yet (filters over the business's whole pending set were planned quadratic then:
+ * docs/PERFORMANCE.md).
+ */
+export async function sweepPendingCharges(tx: Tx, businessId: string, targets: SweepTarget[], at: string): Promise<DelayedChargeRow[]> {
+  if (targets.length === 0) return [];
+  const result = await sql<DelayedChargeRow>`
     update delayed_charges c
-    set status = 'invoiced', invoice_id = s.invoice_id, invoiced_at = s.at, updated_at = s.at
-    from unnest(${swept.map((s) => s.id)}::text[], ${swept.map((s) => s.invoiceId)}::text[], ${swept.map((s) => s.at)}::timestamptz[]) as s (id, invoice_id, at)
-    where c.business_id = ${businessId} and c.id = any(${swept.map((s) => s.id)}::text[]) and c.id = s.id and c.status = 'pending'`.execute(tx);
-  // The rows are locked by this transaction since collect(): anything else is a bug.
-  if (Number(result.numAffectedRows) !== swept.length) throw new Error('a locked delayed charge changed before it was invoiced');
+    set status = 'invoiced', invoice_id = locked.invoice_id, invoiced_at = ${at}, updated_at = ${at}
+    from (
+      select d.id, t.invoice_id
+      from unnest(${targets.map((t) => t.customerId)}::text[], ${targets.map((t) => t.currency)}::text[], ${targets.map((t) => t.invoiceId)}::text[])
+        as t (customer_id, currency, invoice_id)
+      join delayed_charges d on d.business_id = ${businessId} and d.customer_id = t.customer_id and d.status = 'pending' and d.currency = t.currency
+      order by d.id
+      for update of d
+    ) locked
+    where c.business_id = ${businessId} and c.id = locked.id
+    returning c.*`.execute(tx);
+  return result.rows;
 }

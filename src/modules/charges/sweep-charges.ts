@@ -2,7 +2,7 @@ import type { DelayedChargeRow } from '../../db/schema.ts';
 import type { ExtraLines } from '../invoicing/create-documents.ts';
 import type { PreparedDocument } from '../invoicing/prepare.ts';
 import type { LineItemInput } from '../invoicing/types.ts';
-import { lockPendingCharges, markInvoiced } from './repository.ts';
+import { sweepPendingCharges } from './repository.ts';
 
 /** A charge as an invoice line: priced as recorded; the item adds its HSN code and description. */
 function chargeLine(charge: DelayedChargeRow): LineItemInput {
@@ -27,31 +27,31 @@ function firstInvoices(documents: PreparedDocument[]): Map<string, number> {
 
 /**
  * Sweeps pending delayed charges into a batch, exactly once (seeds/004): inside the writing
- * transaction it locks every pending charge of each customer in the currency of that
- * customer's first invoice, adds them to it as lines, and once the invoices are written marks
- * them invoiced. A concurrent batch for the same customer waits on the row locks and then
- * finds the charges invoiced, so its invoice carries none of them. Charges in another
- * currency stay pending.
+ * transaction, before the invoices are written, one statement marks every pending charge of
+ * each customer, in the currency of that customer's first invoice, invoiced on that invoice
+ * (its id is fixed when prepared), and the charges become its lines. If anything later fails,
+ * the transaction takes the marks back with the invoices. A concurrent batch for the same
+ * customer waits on the row locks and then finds the charges invoiced, so its invoice
+ * carries none of them. Charges in another currency stay pending.
  */
 export function sweepDelayedCharges(businessId: string): ExtraLines {
-  const swept = new Map<number, DelayedChargeRow[]>();
   return {
-    async collect(tx, documents) {
+    async collect(tx, documents, now) {
       const first = firstInvoices(documents);
-      const pairs = [...first].map(([customerId, i]) => ({ customerId, currency: (documents[i] as PreparedDocument).invoice.currency }));
-      for (const charge of await lockPendingCharges(tx, businessId, pairs)) {
-        const index = first.get(charge.customer_id) as number;
-        swept.set(index, [...(swept.get(index) ?? []), charge]);
-      }
-      return new Map([...swept].map(([index, charges]) => [index, charges.map(chargeLine)]));
-    },
-    async settle(tx, views) {
-      const invoiced = [...swept].flatMap(([index, charges]) => {
-        const view = views[index];
-        if (!view) throw new Error('no invoice for swept charges');
-        return charges.map((c) => ({ id: c.id, invoiceId: view.id, at: view.created_at }));
+      const targets = [...first].map(([customerId, i]) => {
+        const invoice = (documents[i] as PreparedDocument).invoice;
+        return { customerId, currency: invoice.currency, invoiceId: invoice.id };
       });
-      await markInvoiced(tx, businessId, invoiced);
+      const swept = new Map<number, DelayedChargeRow[]>();
+      // Lines in charge id order, as the charges were recorded.
+      const charges = (await sweepPendingCharges(tx, businessId, targets, now)).sort((a, b) => (a.id < b.id ? -1 : 1));
+      for (const charge of charges) {
+        const index = first.get(charge.customer_id) as number;
+        const list = swept.get(index) ?? [];
+        list.push(charge);
+        swept.set(index, list);
+      }
+      return new Map([...swept].map(([index, list]) => [index, list.map(chargeLine)]));
     },
   };
 }

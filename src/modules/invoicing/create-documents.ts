@@ -180,14 +180,13 @@ export async function createDocument(ctx: Context, input: DocumentInput, options
 }
 
 /**
- * Lines that join documents inside the writing transaction, taken from rows the caller locks
- * there (delayed charges, seeds/004). `collect` sees the prepared documents and returns extra
- * lines by document index; they are priced with the document's own lines. `settle` runs after
- * the documents are written, in the same transaction, with their views in the same order.
+ * Lines that join documents inside the writing transaction, taken from rows the caller claims
+ * there (delayed charges, seeds/004). `collect` sees the prepared documents, whose ids stay
+ * as they are, and returns extra lines by document index; they are priced with the
+ * document's own lines.
  */
 export interface ExtraLines {
-  collect(tx: Tx, documents: PreparedDocument[]): Promise<Map<number, LineItemInput[]>>;
-  settle(tx: Tx, documents: DocumentView[]): Promise<void>;
+  collect(tx: Tx, documents: PreparedDocument[], now: string): Promise<Map<number, LineItemInput[]>>;
 }
 
 export interface AllOrNothingOptions extends CreateOptions {
@@ -210,14 +209,15 @@ function throwItemErrors(slots: Slot[], listField: string): void {
 
 /** Appends the extra lines to their documents and prices those documents again. */
 async function addExtraLines(tx: Tx, ctx: Context, batch: Batch, options: AllOrNothingOptions, extra: ExtraLines): Promise<void> {
-  const lines = await extra.collect(tx, batch.slots.map((s) => s.prepared as PreparedDocument));
+  const lines = await extra.collect(tx, batch.slots.map((s) => s.prepared as PreparedDocument), batch.now);
   const itemIds = [...lines.values()].flat().flatMap((l) => (l.item_id && !batch.refs.items.has(l.item_id) ? [l.item_id] : []));
   for (const [id, item] of await findRecords(tx, ctx.businessId, 'items', itemIds)) batch.refs.items.set(id, item);
   for (const [index, added] of lines) {
     const slot = batch.slots[index] as Slot;
     slot.input = { ...slot.input, line_items: [...slot.input.line_items, ...added] };
     try {
-      slot.prepared = prepareDocument(slot.input, batch.refs, prepareOptions(ctx, options, batch.now));
+      const id = slot.prepared?.invoice.id;
+      slot.prepared = prepareDocument(slot.input, batch.refs, { ...prepareOptions(ctx, options, batch.now), id });
     } catch (error) {
       if (error instanceof DomainError) throw within(error, `${options.listField}[${index}]`);
       throw error;
@@ -239,12 +239,10 @@ export async function createAllDocuments(ctx: Context, inputs: DocumentInput[], 
     return await transact(ctx, async (tx) => {
       if (extraLines) await addExtraLines(tx, ctx, batch, options, extraLines);
       const { results } = await writeBatch(tx, batch, ctx, options, false);
-      const views = results.map((r) => {
+      return results.map((r) => {
         if (!r.ok) throw new Error('a prepared document was not written');
         return r.document;
       });
-      await extraLines?.settle(tx, views);
-      return views;
     });
   } catch (error) {
     if (isRefusal(error)) throw refusalError(error, options.kind);

@@ -28,6 +28,8 @@ export interface PrepareOptions {
    * customer's state instead.
    */
   placeFromCustomer?: boolean | undefined;
+  /** Price a document again under the id it was first prepared with: rows already point at it. */
+  id?: string | undefined;
 }
 
 /** Columns set when a document is written or changes state, not when it is prepared. */
@@ -203,7 +205,7 @@ export function prepareDocument(input: DocumentInput, refs: References, options:
     filled.map((f) => f.pricing),
     regime,
   );
-  const id = uuidv7();
+  const id = options.id ?? uuidv7();
   const t = priced.totals;
   return {
     invoice: {
