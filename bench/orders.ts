@@ -27,7 +27,7 @@ import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/ar
 import { createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
 import { type BenchOrder, baselineCall, kyselyRunners, pgRunners, type TransactionRunner } from './lib/orders-baseline.ts';
-import { median, percentile, round } from './lib/stats.ts';
+import { percentile, round } from './lib/stats.ts';
 import { statementProfile } from './lib/trace.ts';
 import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
 

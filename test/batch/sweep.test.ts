@@ -160,3 +160,22 @@ describe('include_delayed_charges', () => {
     });
   });
 });
+
+describe('a sweep the batch cannot take', () => {
+  let small: TestEnv;
+  beforeAll(async () => {
+    small = await testApp({ maxLineItems: 3 });
+  });
+  afterAll(() => small.app.close());
+
+  it('charges that would overflow the invoice → 422 naming the item; nothing is written and the charges stay pending', async () => {
+    const tenant = await createBusiness(small.app);
+    await createCustomers(tenant, 2);
+    const charges = await Promise.all(['a', 'b', 'c'].map((d) => createCharge(tenant, { customer_id: 'ct_1', description: d, amount: 10 })));
+    const response = await tenant.post(BATCH, { items: [batchItem('ct_0'), batchItem('ct_1')], include_delayed_charges: true });
+    expect(response.statusCode, response.body).toBe(422);
+    expect(response.json().detail[0].loc).toEqual(['body', 'items', 1, 'line_items']);
+    expect(await invoiceCount(tenant)).toBe(0);
+    expect((await chargesOf(tenant)).map((c) => [c.id, c.status, c.invoice_id]).sort()).toEqual(charges.map((c) => [c.id, 'pending', null]).sort());
+  });
+});

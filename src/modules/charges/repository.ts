@@ -61,6 +61,9 @@ export async function listCharges(db: Db, businessId: string, filters: ChargeFil
   return toPage(rows, page, keyset, total, (row) => row);
 }
 
+/** What a swept charge contributes to its invoice line. */
+export type SweptCharge = Pick<DelayedChargeRow, 'id' | 'customer_id' | 'item_id' | 'description' | 'quantity' | 'unit_price' | 'tax_rate'>;
+
 /** Where one customer's pending charges go: its invoice in the batch, in that invoice's currency. */
 export interface SweepTarget {
   customerId: string;
@@ -79,9 +82,9 @@ export interface SweepTarget {
  * yet (filters over the business's whole pending set were planned quadratic then:
  * docs/PERFORMANCE.md).
  */
-export async function sweepPendingCharges(tx: Tx, businessId: string, targets: SweepTarget[], at: string): Promise<DelayedChargeRow[]> {
+export async function sweepPendingCharges(tx: Tx, businessId: string, targets: SweepTarget[], at: string): Promise<SweptCharge[]> {
   if (targets.length === 0) return [];
-  const result = await sql<DelayedChargeRow>`
+  const result = await sql<SweptCharge>`
     update delayed_charges c
     set status = 'invoiced', invoice_id = locked.invoice_id, invoiced_at = ${at}, updated_at = ${at}
     from (
@@ -93,6 +96,6 @@ export async function sweepPendingCharges(tx: Tx, businessId: string, targets: S
       for update of d
     ) locked
     where c.business_id = ${businessId} and c.id = locked.id
-    returning c.*`.execute(tx);
+    returning c.id, c.customer_id, c.item_id, c.description, c.quantity, c.unit_price, c.tax_rate`.execute(tx);
   return result.rows;
 }

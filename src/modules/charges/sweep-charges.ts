@@ -1,11 +1,10 @@
-import type { DelayedChargeRow } from '../../db/schema.ts';
 import type { ExtraLines } from '../invoicing/create-documents.ts';
 import type { PreparedDocument } from '../invoicing/prepare.ts';
 import type { LineItemInput } from '../invoicing/types.ts';
-import { sweepPendingCharges } from './repository.ts';
+import { type SweptCharge, sweepPendingCharges } from './repository.ts';
 
 /** A charge as an invoice line: priced as recorded; the item adds its HSN code and description. */
-function chargeLine(charge: DelayedChargeRow): LineItemInput {
+function chargeLine(charge: SweptCharge): LineItemInput {
   return {
     item_id: charge.item_id ?? undefined,
     name: charge.description,
@@ -42,7 +41,7 @@ export function sweepDelayedCharges(businessId: string): ExtraLines {
         const invoice = (documents[i] as PreparedDocument).invoice;
         return { customerId, currency: invoice.currency, invoiceId: invoice.id };
       });
-      const swept = new Map<number, DelayedChargeRow[]>();
+      const swept = new Map<number, SweptCharge[]>();
       // Lines in charge id order, as the charges were recorded.
       const charges = (await sweepPendingCharges(tx, businessId, targets, now)).sort((a, b) => (a.id < b.id ? -1 : 1));
       for (const charge of charges) {
