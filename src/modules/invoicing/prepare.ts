@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { Business, InvoiceKind, InvoiceLineRow, InvoiceRow } from '../../db/schema.ts';
 import { isCurrency, toMinorUnits } from '../../domain/currency.ts';
@@ -9,6 +8,7 @@ import { type InvoiceTotals, type LineInput, type PricedLine, priceInvoice } fro
 import { isGstBusiness, isPlaceOfSupply, taxRegime } from '../../domain/tax.ts';
 import type { AnyRow } from '../catalog/records.ts';
 import type { DocumentInput, DocumentOrigin, LineItemInput } from './types.ts';
+import { newHostedToken } from '../hosted-token.ts';
 
 /** Everything a batch references, resolved beforehand with one query per kind. */
 export interface References {
@@ -235,7 +235,7 @@ export function prepareDocument(input: DocumentInput, refs: References, options:
       tax: n(t.tax, 'line_items'),
       tax_total: n(t.taxTotal, 'line_items'),
       total: n(t.total, 'line_items'),
-      hosted_token: randomBytes(24).toString('base64url'),
+      hosted_token: newHostedToken(),
       order_id: options.origin?.order_id ?? null,
       import_id: options.origin?.import_id ?? null,
       created_at: now,

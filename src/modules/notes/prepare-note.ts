@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { Business, CreditNoteLineRow, CreditNoteRow, InvoiceLineRow, NoteKind } from '../../db/schema.ts';
 import {
@@ -24,6 +23,7 @@ import type { InvoiceTotals } from '../../domain/pricing.ts';
 import { isGstBusiness, MAX_TAX_RATE_E4, type TaxRegime } from '../../domain/tax.ts';
 import type { LockedInvoice, NoteTotals } from './repository.ts';
 import type { NoteInput, NoteLineInput as WireLine } from './types.ts';
+import { newHostedToken } from '../hosted-token.ts';
 
 /** An invoice as the notes of one request see it: updated by each note prepared on it. */
 export interface InvoiceState {
@@ -221,7 +221,7 @@ export function prepareNote(input: NoteInput, invoices: Map<string, InvoiceState
       refund_amount: n(settlement.refund, 'refund_amount'),
       credit_amount: n(settlement.credit, 'credit_amount'),
       out_of_band_amount: n(settlement.outOfBand, 'out_of_band_amount'),
-      hosted_token: randomBytes(24).toString('base64url'),
+      hosted_token: newHostedToken(),
       created_at: now,
       voided_at: null,
     },
