@@ -285,7 +285,8 @@ export interface EventBatchesTable {
   id: string;
   created_at: string;
   types: string[];
-  data: Json;
+  /** A JSON array, as text: one element per type (011_event_data_text.sql). */
+  data: string;
 }
 
 export interface WebhookEndpointsTable {

@@ -55,6 +55,19 @@ describe('GET/PATCH /api/v1/businesses/{id}', () => {
     expect(text).toContain('GSTIN: 27AAFCP1234E1Z9');
   });
 
+  it('a change applies to the very next invoice, also right after one was created (nothing stale is reused)', async () => {
+    const tenant = await createBusiness(env.app, { name: 'Prefix Co' });
+    await createCustomer(tenant, { id: 'ct_q', name: 'Buyer' });
+    const invoice = () =>
+      tenant.post('/bulk/invoices', { invoices: [{ customer_id: 'ct_q', place_of_supply: 'IN-MH', auto_approve: true, line_items: [{ name: 'X', quantity: 1, unit_price: 100, tax_rate: 0 }] }] });
+    const numberOf = async () => (await invoice()).json().results[0].invoice.number as string;
+    expect(await numberOf()).not.toMatch(/^Q1-/);
+    expect((await patch(tenant, { invoice_prefix: 'Q1-' })).statusCode).toBe(200);
+    expect(await numberOf()).toMatch(/^Q1-/);
+    expect((await patch(tenant, { invoice_prefix: 'Q2-' })).statusCode).toBe(200);
+    expect(await numberOf()).toMatch(/^Q2-/);
+  });
+
   it('formats amounts in the business locale', async () => {
     const tenant = await createBusiness(env.app, { country: 'DE', state: null, currency: 'EUR' });
     expect((await patch(tenant, { locale: 'de-DE', tax_id: 'DE123456789' })).statusCode).toBe(200);

@@ -45,7 +45,7 @@ export async function eventsOf(env: TestEnv, businessId: string): Promise<Stored
     .orderBy('id')
     .execute();
   return batches.flatMap((batch) => {
-    const data = (typeof batch.data === 'string' ? JSON.parse(batch.data) : batch.data) as Json[];
+    const data = JSON.parse(batch.data) as Json[];
     return batch.types.map((type, seq) => {
       const id = eventId(batch.id, seq);
       return { id, type, payload: { id, type, created_at: batch.created_at, business_id: businessId, data: data[seq] } };

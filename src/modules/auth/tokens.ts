@@ -2,6 +2,7 @@ import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Principal, Tx } from '../context.ts';
+import { LOOKUP_TTL_MS, LookupCache } from '../lookup-cache.ts';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const TOKEN_PREFIX = 'bw_pat_';
@@ -36,10 +37,21 @@ interface GrantRow {
   business_ids: string[] | null;
 }
 
-/** One round trip: the token, its principal and the businesses the principal reaches. */
+/**
+ * A principal gets its memberships when it is created, and only an operator revokes a token
+ * (setting `revoked_at` in the database), so a cached grant is at most a second late in
+ * refusing a revoked token (docs/decisions.md).
+ */
+const grants = new LookupCache<TokenGrant>(LOOKUP_TTL_MS);
+
+/** The token, its principal and the businesses the principal reaches: one round trip, or none when cached. */
 export async function findGrant(db: Db, token: string): Promise<TokenGrant | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
   const hash = hashToken(token);
+  return grants.get(hash.toString('base64'), () => loadGrant(db, hash));
+}
+
+async function loadGrant(db: Db, hash: Buffer): Promise<TokenGrant | undefined> {
   const result = await sql<GrantRow>`
     select t.id as token_id, t.hash, t.scopes, p.id as principal_id, p.name as principal_name,
            p.type as principal_type,

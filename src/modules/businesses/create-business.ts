@@ -7,6 +7,7 @@ import { isPlaceOfSupply } from '../../domain/tax.ts';
 import type { Business } from '../../db/schema.ts';
 import { createPrincipal, grantMembership, issueToken } from '../auth/tokens.ts';
 import { type Context, type Db, type Tx, transact } from '../context.ts';
+import { LOOKUP_TTL_MS, LookupCache } from '../lookup-cache.ts';
 
 export interface NewBusiness {
   id?: string | undefined;
@@ -112,4 +113,19 @@ export async function createApiToken(
 
 export async function getBusiness(db: Db | Tx, businessId: string): Promise<Business> {
   return db.selectFrom('businesses').selectAll().where('id', '=', businessId).executeTakeFirstOrThrow();
+}
+
+const businesses = new LookupCache<Business>(LOOKUP_TTL_MS);
+
+/**
+ * The business as a request reads it before its transaction (to price and number a batch):
+ * kept a second, as the row read per request could already be a moment old (lookup-cache.ts).
+ */
+export function getBusinessCached(db: Db, businessId: string): Promise<Business> {
+  return businesses.get(businessId, () => getBusiness(db, businessId)) as Promise<Business>;
+}
+
+/** After a change to the business row commits: this process reads it afresh. */
+export function forgetBusiness(businessId: string): void {
+  businesses.forget(businessId);
 }

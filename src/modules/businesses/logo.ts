@@ -1,5 +1,6 @@
 import { DomainError, invalid, notFound } from '../../domain/errors.ts';
 import { type Context, type Db, type Tx, transact } from '../context.ts';
+import { forgetBusiness } from './create-business.ts';
 
 /** Logos are printed small; this keeps every PDF that carries one small too. */
 export const LOGO_MAX_BYTES = 256 * 1024;
@@ -37,6 +38,7 @@ export async function setBusinessLogo(ctx: Context, id: string, logo: Logo): Pro
       .execute();
     await tx.updateTable('businesses').set({ updated_at: now }).where('id', '=', id).execute();
   });
+  forgetBusiness(id);
 }
 
 export async function deleteBusinessLogo(ctx: Context, id: string): Promise<void> {

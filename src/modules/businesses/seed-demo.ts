@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../context.ts';
-import { createBusiness } from './create-business.ts';
+import { createBusiness, forgetBusiness } from './create-business.ts';
 
 export interface Credentials {
   business_id: string;
@@ -41,6 +41,7 @@ export async function seedDemo(db: Db, clock: () => Date): Promise<Credentials> 
       .execute();
     await tx.insertInto('items').values(ITEMS.map((i) => ({ ...i, ...stamp, currency: 'INR' }))).execute();
   });
+  forgetBusiness(business.id);
   return { business_id: business.id, token };
 }
 

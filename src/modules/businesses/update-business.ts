@@ -2,7 +2,7 @@ import type { Business } from '../../db/schema.ts';
 import { invalid, notFound, required } from '../../domain/errors.ts';
 import { gstStateCode, isPlaceOfSupply, stateLabel } from '../../domain/tax.ts';
 import { type Context, transact } from '../context.ts';
-import { assertNumbering } from './create-business.ts';
+import { assertNumbering, forgetBusiness } from './create-business.ts';
 
 export interface PostalAddress {
   line1?: string | undefined;
@@ -74,7 +74,7 @@ function validatePatch(business: Business, patch: BusinessPatch): void {
 /** Changes a business's profile (what its documents print and how they are numbered). */
 export async function updateBusiness(ctx: Context, id: string, patch: BusinessPatch): Promise<Business> {
   if (id !== ctx.businessId) throw notFound('Business', id);
-  return transact(ctx, async (tx) => {
+  const updated = await transact(ctx, async (tx) => {
     const business = await tx.selectFrom('businesses').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!business) throw notFound('Business', id);
     validatePatch(business, patch);
@@ -90,4 +90,6 @@ export async function updateBusiness(ctx: Context, id: string, patch: BusinessPa
       .returningAll()
       .executeTakeFirstOrThrow();
   });
+  forgetBusiness(id);
+  return updated;
 }

@@ -28,7 +28,7 @@ export async function emitEvents(tx: Tx, businessId: string, createdAt: string, 
   const marked = await sql<{ endpoint_id: string }>`
     with batch as (
       insert into event_batches (business_id, id, created_at, types, data)
-      values (${businessId}, ${id}, ${createdAt}, ${types}::text[], ${data}::json)
+      values (${businessId}, ${id}, ${createdAt}, ${types}::text[], ${data})
     )
     insert into webhook_queue (business_id, endpoint_id, batch_id)
     select business_id, id, ${id} from webhook_endpoints

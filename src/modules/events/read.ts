@@ -69,7 +69,7 @@ async function dataOf(db: Db, businessId: string, rows: Row[]): Promise<Map<stri
     .where('business_id', '=', businessId)
     .where('id', '=', sql<string>`any(${ids}::text[])`)
     .execute();
-  return new Map(batches.map((b) => [b.id, (typeof b.data === 'string' ? JSON.parse(b.data) : b.data) as unknown[]]));
+  return new Map(batches.map((b) => [b.id, JSON.parse(b.data) as unknown[]]));
 }
 
 async function views(db: Db, businessId: string, rows: Row[]): Promise<EventView[]> {

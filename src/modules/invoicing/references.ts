@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { InvoiceKind } from '../../db/schema.ts';
-import { getBusiness } from '../businesses/create-business.ts';
+import { getBusinessCached } from '../businesses/create-business.ts';
 import { findRecords } from '../catalog/records.ts';
 import type { Db } from '../context.ts';
 import type { References } from './prepare.ts';
@@ -11,7 +11,7 @@ export async function resolveReferences(db: Db, businessId: string, kind: Invoic
   const partyIds = inputs.map((i) => (kind === 'invoice' ? i.customer_id : i.vendor_id)).filter((id): id is string => !!id);
   const itemIds = inputs.flatMap((i) => i.line_items.map((l) => l.item_id)).filter((id): id is string => !!id);
   const [business, parties, items] = await Promise.all([
-    getBusiness(db, businessId),
+    getBusinessCached(db, businessId),
     findRecords(db, businessId, kind === 'invoice' ? 'customers' : 'vendors', partyIds),
     findRecords(db, businessId, 'items', itemIds),
   ]);

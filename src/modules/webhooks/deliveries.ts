@@ -116,7 +116,7 @@ export async function pendingDeliveries(db: Db, endpoint: EndpointRow, limit: nu
   // json_array_elements keeps each element's stored text: no parse and re-serialize in Node.
   const elements = await sql<{ id: string; seq: number; data: string }>`
     select b.id, (t.n - 1)::int as seq, t.value::text as data
-    from event_batches b cross join lateral json_array_elements(b.data) with ordinality as t(value, n)
+    from event_batches b cross join lateral json_array_elements(b.data::json) with ordinality as t(value, n)
     where b.business_id = ${endpoint.business_id} and b.id = any(${[...new Set(rows.map((r) => r.batch_id))]}::text[])`.execute(db);
   const data = new Map(elements.rows.map((e) => [`${e.id}/${e.seq}`, e.data]));
   return rows.map((r) => ({ ...r, next_attempt_at: r.next_attempt_at as string, data: data.get(`${r.batch_id}/${r.seq}`) ?? 'null' }));
