@@ -11,7 +11,7 @@
  *   --chunk N            invoices per import transaction (IMPORT_CHUNK_INVOICES, default 1000)
  *   --skip-invalid       import with skip_invalid (no validation pass) instead of all-or-nothing
  *   --finalize           number and post every invoice
- *   --max-old-space-mb N run the server with node --max-old-space-size=N (default: V8's own limit)
+ *   --max-old-space-mb N run the server with node --max-old-space-size=N (default: what `npm start` sets)
  *   --pg-url URL         PostgreSQL server (default $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test);
  *                        the database used is $BENCH_DATABASE (default billow_bench), wiped first
  *
@@ -164,8 +164,9 @@ function startServerProcess(target: Target, opts: Options): Promise<Server> {
   };
   delete env.DATABASE_URL;
   if (target.databaseUrl) env.DATABASE_URL = target.databaseUrl;
-  const heap = opts.maxOldSpaceMb ? [`--max-old-space-size=${opts.maxOldSpaceMb}`] : [];
-  const child = spawn(process.execPath, [...heap, '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const flags = startFlags().filter((f) => !(opts.maxOldSpaceMb && f.startsWith('--max-old-space-size=')));
+  if (opts.maxOldSpaceMb) flags.push(`--max-old-space-size=${opts.maxOldSpaceMb}`);
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let output = '';
   return new Promise((resolve, reject) => {
@@ -181,6 +182,14 @@ function startServerProcess(target: Target, opts: Options): Promise<Server> {
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
   });
+}
+
+/** The node flags of `npm start` (package.json), so the measured server runs as users run it. */
+function startFlags(): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const match = /^node ((?:--[\w-]+=\S+ )*)--import tsx src\/main\.ts$/.exec(start);
+  if (!match) throw new Error(`package.json start is not "node [flags] --import tsx src/main.ts": ${start}`);
+  return (match[1] as string).split(' ').filter(Boolean);
 }
 
 async function stopServerProcess(server: Server): Promise<void> {
@@ -252,6 +261,7 @@ async function benchTarget(target: Target, rows: number, opts: Options): Promise
     mode: opts.skipInvalid ? 'skip_invalid' : 'all_or_nothing',
     finalize: opts.finalize,
     chunk_invoices: opts.chunk,
+    server_flags: startFlags().join(' '),
     max_old_space_mb: opts.maxOldSpaceMb ?? null,
     wall_s: round(wall, 2),
     rows_per_s: Math.round(status.rows_processed / wall),

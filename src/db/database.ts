@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.ts';
@@ -37,6 +36,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPGlite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  // Loaded here, not at the top: a server on PostgreSQL never holds PGlite (~40 MB of RSS).
+  const { PGlite } = await import('@electric-sql/pglite');
   // PGlite's default start parameters include -F (fsync off); data must survive a crash.
   // Zero-filling each new 16 MB WAL segment runs on the Node thread and stalls requests
   // (docs/PERFORMANCE.md, R5); fsync stays on, so durability is unchanged.

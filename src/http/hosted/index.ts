@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { webFontCss, webFontFile } from '../../modules/documents/fonts.ts';
 import { loadDocumentModel } from '../../modules/documents/load.ts';
 import { notFound } from '../../domain/errors.ts';
-import { renderDocumentPdf } from '../../modules/documents/pdf.ts';
+import { renderPdf } from '../../modules/documents/render-pdf.ts';
 import { findByHostedToken } from '../../modules/invoicing/read.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
 import { Closed, errorResponses, HtmlPage, PdfFile } from '../schemas.ts';
@@ -16,7 +16,7 @@ type Params = { businessId: string; token: string };
 
 /** Sends a document's PDF; shared by the authenticated API and the hosted page. */
 export async function sendPdf(reply: FastifyReply, view: DocumentView): Promise<FastifyReply> {
-  const pdf = await renderDocumentPdf(await loadDocumentModel(reply.server.deps.db, view));
+  const pdf = await renderPdf(await loadDocumentModel(reply.server.deps.db, view));
   const name = `${view.number ?? view.id}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
   return reply.type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
 }

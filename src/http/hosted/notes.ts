@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { loadNoteDocumentModel } from '../../modules/documents/load.ts';
-import { renderDocumentPdf } from '../../modules/documents/pdf.ts';
+import { renderPdf } from '../../modules/documents/render-pdf.ts';
 import { findNoteByHostedToken } from '../../modules/notes/repository.ts';
 import type { NoteView } from '../../modules/notes/view.ts';
 import { Closed, errorResponses } from '../schemas.ts';
@@ -13,7 +13,7 @@ import { renderDocumentPage } from './page.ts';
  * any script and the ₹ sign with the embedded Noto fonts.
  */
 export async function sendNotePdf(reply: FastifyReply, view: NoteView): Promise<FastifyReply> {
-  const pdf = await renderDocumentPdf(await loadNoteDocumentModel(reply.server.deps.db, view));
+  const pdf = await renderPdf(await loadNoteDocumentModel(reply.server.deps.db, view));
   const name = `${view.number}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
   return reply.type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
 }

@@ -2,7 +2,7 @@ import type { Config } from '../../config.ts';
 import { holdLease, type Job, type Lease } from '../../jobs/queue.ts';
 import type { Db } from '../context.ts';
 import { loadDocumentModel } from '../documents/load.ts';
-import { renderDocumentPdf } from '../documents/pdf.ts';
+import { renderPdf } from '../documents/render-pdf.ts';
 import { emitEvents } from '../events/outbox.ts';
 import { getDocument } from '../invoicing/read.ts';
 import { invoiceEmail } from './email.ts';
@@ -28,7 +28,7 @@ export async function deliverInvoiceEmail(job: Job, ctx: DeliveryContext, mailer
   // Voided after it was queued: the customer must not receive it any more.
   if (view.status === 'void') return 'skipped';
   const model = await loadDocumentModel(ctx.db, view);
-  const pdf = await renderDocumentPdf(model);
+  const pdf = await renderPdf(model);
   await mailer.send(invoiceEmail(model, view, payload, ctx.config.mailFrom, pdf));
   await ctx.db.transaction().execute(async (tx) => {
     await holdLease(tx, job, ctx);
