@@ -28,7 +28,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../src/ids.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
 import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
 import { type BatchWriter, baselineStatements, kyselyWriters, pgWriters, runBaseline } from './lib/baseline.ts';

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { CompiledQuery, type Kysely } from 'kysely';
 import pg from 'pg';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../src/ids.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
 import { numberOption, parseArgs, stringOption } from './lib/args.ts';
 import {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CompiledQuery, type Kysely } from 'kysely';
 import pg from 'pg';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../src/ids.ts';
 import type { Fixture } from './fixture.ts';
 import { INVOICE_COLUMNS as INVOICE_COLUMN_TYPES, LINE_COLUMNS as LINE_COLUMN_TYPES } from '../../src/db/columns.ts';
 

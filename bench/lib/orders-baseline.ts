@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CompiledQuery, type Kysely } from 'kysely';
 import pg from 'pg';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../src/ids.ts';
 import { ACCOUNTS } from '../../src/domain/ledger.ts';
 import { INVOICE_COLUMNS, LINE_COLUMNS } from './baseline.ts';
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../ids.ts';
 import type { Db, Tx } from '../modules/context.ts';
 import { isUniqueViolation } from '../modules/db-errors.ts';
 

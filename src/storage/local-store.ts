@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../ids.ts';
 import { notFound } from '../domain/errors.ts';
 import { confineKey, Measure, type ObjectStore, type StoredObject, safeName } from './object-store.ts';
 

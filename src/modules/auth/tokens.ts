@@ -1,6 +1,6 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { Db, Principal, Tx } from '../context.ts';
 import { LOOKUP_TTL_MS, LookupCache } from '../lookup-cache.ts';
 

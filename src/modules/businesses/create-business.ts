@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import { isCurrency } from '../../domain/currency.ts';
 import { invalid, required } from '../../domain/errors.ts';
 import { CHART_OF_ACCOUNTS } from '../../domain/ledger.ts';

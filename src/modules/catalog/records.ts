@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import { type Context, type Db, type Tx, transact } from '../context.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../db-errors.ts';

@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import { DomainError, invalid, notFound, required } from '../../domain/errors.ts';
 import { getBusiness } from '../businesses/create-business.ts';
 import { findRecords } from '../catalog/records.ts';

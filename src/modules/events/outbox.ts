@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import { enqueueJobs } from '../../jobs/queue.ts';
 import type { Tx } from '../context.ts';
 import { DRAIN_QUEUE } from '../webhooks/names.ts';

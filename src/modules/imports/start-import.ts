@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { ImportRow } from '../../db/schema.ts';
 import { enqueueJobs } from '../../jobs/queue.ts';
 import type { ObjectStore } from '../../storage/index.ts';

@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { Business, InvoiceKind, InvoiceLineRow, InvoiceRow } from '../../db/schema.ts';
 import { isCurrency, toMinorUnits } from '../../domain/currency.ts';
 import { addDays, parseDate, todayIn } from '../../domain/dates.ts';

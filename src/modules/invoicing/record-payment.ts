@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { InvoiceKind } from '../../db/schema.ts';
 import { parseDate, todayIn } from '../../domain/dates.ts';
 import { toSafeNumber } from '../../domain/decimal.ts';

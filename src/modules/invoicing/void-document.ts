@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { InvoiceKind } from '../../db/schema.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { assertCanVoid } from '../../domain/invoice-state.ts';

@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { Business, InvoiceRow } from '../../db/schema.ts';
 import { INVOICE_COLUMNS, LINE_COLUMNS } from '../../db/columns.ts';
 import { enqueueJobs } from '../../jobs/queue.ts';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { Business, CreditNoteLineRow, CreditNoteRow, NoteKind } from '../../db/schema.ts';
 import { type ColumnType, insertRows } from '../../db/insert-rows.ts';
 import { DomainError } from '../../domain/errors.ts';

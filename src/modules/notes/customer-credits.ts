@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { InvoiceRow } from '../../db/schema.ts';
 import { insertRows } from '../../db/insert-rows.ts';
 import { creditAppliedLines } from '../../domain/ledger.ts';

@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { Business, CreditNoteLineRow, CreditNoteRow, InvoiceLineRow, NoteKind } from '../../db/schema.ts';
 import {
   assertCanIssueNote,

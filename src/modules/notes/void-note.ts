@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { NoteKind } from '../../db/schema.ts';
 import { balanceDue } from '../../domain/credit-notes.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';

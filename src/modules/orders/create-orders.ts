@@ -1,4 +1,4 @@
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { OrderLineRow } from '../../db/schema.ts';
 import { DomainError, invalid } from '../../domain/errors.ts';
 import { type Context, type Tx, transact } from '../context.ts';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { Selectable } from 'kysely';
 import type { WebhookDeliveriesTable } from '../../db/schema.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { uuidv7 } from 'uuidv7';
+import { uuidv7 } from '../../ids.ts';
 import type { Selectable } from 'kysely';
 import type { WebhookEndpointsTable } from '../../db/schema.ts';
 import { invalid, notFound } from '../../domain/errors.ts';
