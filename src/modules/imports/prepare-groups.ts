@@ -10,6 +10,12 @@ export interface PrepareGroupsOptions {
   now: string;
   clock: () => Date;
   importId?: string | undefined;
+  /**
+   * false: price and check each invoice, keep only the failures (a validation pass). Each
+   * priced document is then garbage at once, instead of living, with a whole chunk of them,
+   * long enough to be promoted to V8's old generation (docs/PERFORMANCE.md).
+   */
+  keepDocuments?: boolean | undefined;
 }
 
 export interface PreparedGroups {
@@ -34,7 +40,7 @@ export async function prepareGroups(db: Db, businessId: string, groups: InvoiceG
     if (group.issues.length > 0) return prepared.failed.push(group);
     try {
       const document = prepareDocument(inputs[i] as (typeof inputs)[number], refs, { kind: 'invoice', maxLineItems: options.maxLineItems, now: options.now, clock: options.clock, origin });
-      prepared.documents.push({ group, document });
+      if (options.keepDocuments !== false) prepared.documents.push({ group, document });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const { row, column } = locate(group, error.field);

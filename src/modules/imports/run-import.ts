@@ -65,7 +65,14 @@ function formatIssues(error: ValidationErrors): RowIssue[] {
   return error.issues.map((issue) => ({ row: typeof issue.loc[1] === 'number' ? issue.loc[1] : 0, column: undefined, message: issue.msg, type: issue.type }));
 }
 
-const prepareOptions = (run: Run) => ({ finalize: run.row.finalize, maxLineItems: run.ctx.config.maxLineItems, now: run.ctx.clock().toISOString(), clock: run.ctx.clock, importId: run.row.id });
+const prepareOptions = (run: Run, keepDocuments: boolean) => ({
+  finalize: run.row.finalize,
+  maxLineItems: run.ctx.config.maxLineItems,
+  now: run.ctx.clock().toISOString(),
+  clock: run.ctx.clock,
+  importId: run.row.id,
+  keepDocuments,
+});
 
 interface PreparedChunk {
   chunk: Chunk;
@@ -77,12 +84,12 @@ interface PreparedChunk {
  * The file's chunks with their invoices priced, one chunk ahead: the next chunk is parsed,
  * resolved and priced in Node while the database commits the current one.
  */
-async function* preparedChunks(run: Run, after: number): AsyncGenerator<PreparedChunk> {
+async function* preparedChunks(run: Run, after: number, keepDocuments: boolean): AsyncGenerator<PreparedChunk> {
   const chunks = fileChunks(run.store, run.row.business_id, run.row.s3_key, after, run.ctx.config.importChunkInvoices);
   const prepareNext = async (): Promise<PreparedChunk | undefined> => {
     const next = await chunks.next();
     if (next.done) return undefined;
-    const options = prepareOptions(run);
+    const options = prepareOptions(run, keepDocuments);
     return { chunk: next.value, prepared: await prepareGroups(run.ctx.db, run.row.business_id, next.value.groups, options), now: options.now };
   };
   let ahead = prepareNext();
@@ -124,7 +131,7 @@ async function validate(run: Run): Promise<boolean> {
   let errors = 0;
   let failedInvoices = 0;
   let rows = 0;
-  for await (const { chunk, prepared } of preparedChunks(run, 0)) {
+  for await (const { chunk, prepared } of preparedChunks(run, 0, false)) {
     const issues = issuesOf(prepared.failed);
     await step(run, async (tx) => {
       await insertImportErrors(tx, business_id, id, errors, issues);
@@ -148,7 +155,7 @@ async function validate(run: Run): Promise<boolean> {
 async function write(run: Run): Promise<void> {
   const { business_id, id } = where(run);
   let rows = run.row.checkpoint_rows;
-  for await (const { chunk, prepared, now } of preparedChunks(run, run.row.checkpoint_rows)) {
+  for await (const { chunk, prepared, now } of preparedChunks(run, run.row.checkpoint_rows, true)) {
     const issues = issuesOf(prepared.failed);
     await step(run, async (tx, row) => {
       const documents = prepared.documents.map((d) => d.document);
