@@ -73,27 +73,32 @@ export interface SweepTarget {
 
 /**
  * Marks invoiced, with their invoice, the pending charges of these customers in each one's
- * currency, and returns them: one statement. Its sub-query locks them in id order, as every
- * sweep does, so concurrent batches queue instead of deadlocking; under READ COMMITTED a row
- * another transaction invoiced while we waited fails `status = 'pending'` on re-check and is
- * left out. The sub-query walks the target list and probes the pending index once per
- * customer, and the update finds each locked row by primary key: a plan that stays right
- * when the charges were recorded moments ago and the table's statistics do not know them
- * yet (filters over the business's whole pending set were planned quadratic then:
- * docs/PERFORMANCE.md).
+ * currency, and returns them: one statement. Its sub-query visits the customers in id order
+ * and locks each one's pending charges in id order — an order every sweep shares, so
+ * concurrent batches queue instead of deadlocking; under READ COMMITTED a row another
+ * transaction invoiced while we waited fails `status = 'pending'` on re-check and is left
+ * out. The per-customer lookup carries its own lock, so PostgreSQL cannot flatten it into a
+ * join: it stays one probe of the pending index per customer, and the update finds each row
+ * by primary key. Plans over the business's whole pending set were chosen whenever the
+ * statistics did not know the charges (recorded in bulk moments before a billing run) and
+ * cost up to 150 ms per call (docs/PERFORMANCE.md).
  */
 export async function sweepPendingCharges(tx: Tx, businessId: string, targets: SweepTarget[], at: string): Promise<SweptCharge[]> {
   if (targets.length === 0) return [];
+  const sorted = [...targets].sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
   const result = await sql<SweptCharge>`
     update delayed_charges c
     set status = 'invoiced', invoice_id = locked.invoice_id, invoiced_at = ${at}, updated_at = ${at}
     from (
       select d.id, t.invoice_id
-      from unnest(${targets.map((t) => t.customerId)}::text[], ${targets.map((t) => t.currency)}::text[], ${targets.map((t) => t.invoiceId)}::text[])
+      from unnest(${sorted.map((t) => t.customerId)}::text[], ${sorted.map((t) => t.currency)}::text[], ${sorted.map((t) => t.invoiceId)}::text[])
         as t (customer_id, currency, invoice_id)
-      join delayed_charges d on d.business_id = ${businessId} and d.customer_id = t.customer_id and d.status = 'pending' and d.currency = t.currency
-      order by d.id
-      for update of d
+      cross join lateral (
+        select id from delayed_charges
+        where business_id = ${businessId} and customer_id = t.customer_id and status = 'pending' and currency = t.currency
+        order by id
+        for update
+      ) d
     ) locked
     where c.business_id = ${businessId} and c.id = locked.id
     returning c.id, c.customer_id, c.item_id, c.description, c.quantity, c.unit_price, c.tax_rate`.execute(tx);
