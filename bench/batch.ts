@@ -37,7 +37,7 @@ import { HttpClient } from './lib/http.ts';
 import { cpuProfile, phaseBreakdown } from './lib/profile.ts';
 import { statementProfile } from './lib/trace.ts';
 import { CpuMeter, percentile, round, waitForIdle } from './lib/stats.ts';
-import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
+import { ADMIN_TOKEN, benchServerConfig, reachableDatabases, type Target, withTarget } from './lib/targets.ts';
 
 interface Options {
   seconds: number;
@@ -212,18 +212,8 @@ async function benchDatabase(target: Target, opts: Options) {
 
 export async function main(argv: string[]): Promise<void> {
   const opts = options(parseArgs(argv));
-  const databases = [...opts.databases];
-  if (databases.includes('postgresql') && !(await postgresAnswers(opts.pgUrl))) {
-    log(`PostgreSQL at ${opts.pgUrl} does not answer; skipping it.`);
-    databases.splice(databases.indexOf('postgresql'), 1);
-  }
-  for (const name of databases) {
+  for (const name of await reachableDatabases(opts.databases, opts.pgUrl)) {
     if (opts.waitIdle > 0) log(`machine busy ${await waitForIdle(opts.waitIdle)}% before ${name}`);
-    const target = name === 'postgresql' ? await postgresTarget(opts.pgUrl) : await pgliteTarget();
-    try {
-      process.stdout.write(`${JSON.stringify(await benchDatabase(target, opts))}\n`);
-    } finally {
-      await target.cleanup();
-    }
+    process.stdout.write(`${JSON.stringify(await withTarget(name, opts.pgUrl, (target) => benchDatabase(target, opts)))}\n`);
   }
 }

@@ -43,7 +43,7 @@ import { HttpClient } from './lib/http.ts';
 import { cpuProfile, phaseBreakdown, summarize } from './lib/profile.ts';
 import { costPer, sampleCosts } from './lib/costs.ts';
 import { CpuMeter, median, percentile, round, waitForIdle } from './lib/stats.ts';
-import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
+import { ADMIN_TOKEN, benchServerConfig, reachableDatabases, type Target, withTarget } from './lib/targets.ts';
 import { statementProfile } from './lib/trace.ts';
 
 const SHAPE = { invoices: 50, lines: 3 };
@@ -343,26 +343,16 @@ function medianWebhook(results: WebhookResult[]): WebhookResult {
 
 export async function main(argv: string[]): Promise<void> {
   const opts = options(parseArgs(argv));
-  const databases = [...opts.databases];
-  if (databases.includes('postgresql') && !(await postgresAnswers(opts.pgUrl))) {
-    log(`PostgreSQL at ${opts.pgUrl} does not answer; skipping it.`);
-    databases.splice(databases.indexOf('postgresql'), 1);
-  }
-  for (const name of databases) {
+  for (const name of await reachableDatabases(opts.databases, opts.pgUrl)) {
     const results: BulkResult[] = [];
     for (let run = 1; run <= opts.runs; run++) {
       if (opts.waitIdle > 0) {
         const busy = await waitForIdle(opts.waitIdle);
         log(`${name} run ${run}: machine ${busy}% busy before start (load average ${os.loadavg().map((l) => round(l, 2)).join(' ')})`);
       }
-      const target = name === 'postgresql' ? await postgresTarget(opts.pgUrl) : await pgliteTarget();
-      try {
-        const result = await benchOnce(target, { ...opts, profile: opts.profile && run === opts.runs });
-        results.push(result);
-        if (opts.runs > 1) log(`run ${run}/${opts.runs}: ${JSON.stringify(result)}`);
-      } finally {
-        await target.cleanup();
-      }
+      const result = await withTarget(name, opts.pgUrl, (target) => benchOnce(target, { ...opts, profile: opts.profile && run === opts.runs }));
+      results.push(result);
+      if (opts.runs > 1) log(`run ${run}/${opts.runs}: ${JSON.stringify(result)}`);
     }
     process.stdout.write(`${JSON.stringify(opts.runs > 1 ? medianResult(results) : results[0])}\n`);
   }

@@ -17,7 +17,7 @@ import { numberOption, parseArgs, stringOption } from './lib/args.ts';
 import { bulkBodies, createFixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
 import { percentile, round } from './lib/stats.ts';
-import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
+import { ADMIN_TOKEN, benchServerConfig, reachableDatabases, type Target, withTarget } from './lib/targets.ts';
 
 const NOTES_PER_CALL = 50;
 /** Invoices to credit: enough that concurrent calls never wait on each other's invoice locks. */
@@ -155,16 +155,7 @@ export async function main(argv: string[]): Promise<void> {
   const db = stringOption(args, 'db', 'both');
   const pgUrl = stringOption(args, 'pg-url', process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test');
   const names = db === 'both' ? ['postgresql', 'pglite'] : [db];
-  for (const name of names) {
-    if (name === 'postgresql' && !(await postgresAnswers(pgUrl))) {
-      log(`PostgreSQL at ${pgUrl} does not answer; skipping it.`);
-      continue;
-    }
-    const target = name === 'postgresql' ? await postgresTarget(pgUrl) : await pgliteTarget();
-    try {
-      process.stdout.write(`${JSON.stringify(await benchOnce(target, seconds, concurrency))}\n`);
-    } finally {
-      await target.cleanup();
-    }
+  for (const name of await reachableDatabases(names, pgUrl)) {
+    process.stdout.write(`${JSON.stringify(await withTarget(name, pgUrl, (target) => benchOnce(target, seconds, concurrency)))}\n`);
   }
 }

@@ -34,7 +34,7 @@ import { baselineBatch, INVOICE_COLUMNS, LINE_COLUMNS } from './lib/baseline.ts'
 import { createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
 import { round } from './lib/stats.ts';
-import { ADMIN_TOKEN, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
+import { ADMIN_TOKEN, reachableDatabases, type Target, withTarget } from './lib/targets.ts';
 
 const LINES = 4;
 const BATCH = 1000;
@@ -276,16 +276,7 @@ async function benchTarget(target: Target, rows: number, opts: Options): Promise
 
 export async function main(argv: string[]): Promise<void> {
   const opts = options(parseArgs(argv));
-  for (const name of opts.databases) {
-    if (name === 'postgresql' && !(await postgresAnswers(opts.pgUrl))) {
-      log(`no PostgreSQL at ${opts.pgUrl}; skipping it`);
-      continue;
-    }
-    const target = name === 'postgresql' ? await postgresTarget(opts.pgUrl) : await pgliteTarget();
-    try {
-      process.stdout.write(`${JSON.stringify(await benchTarget(target, opts.rows[name], opts))}\n`);
-    } finally {
-      await target.cleanup();
-    }
+  for (const name of await reachableDatabases(opts.databases, opts.pgUrl)) {
+    process.stdout.write(`${JSON.stringify(await withTarget(name, opts.pgUrl, (target) => benchTarget(target, opts.rows[name], opts)))}\n`);
   }
 }

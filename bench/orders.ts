@@ -29,7 +29,7 @@ import { HttpClient } from './lib/http.ts';
 import { type BenchOrder, baselineCall, kyselyRunners, pgRunners, type TransactionRunner } from './lib/orders-baseline.ts';
 import { percentile, round } from './lib/stats.ts';
 import { statementProfile } from './lib/trace.ts';
-import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
+import { ADMIN_TOKEN, benchServerConfig, reachableDatabases, type Target, withTarget } from './lib/targets.ts';
 
 const LINES = 3;
 const STATES = ['IN-MH', 'IN-KA'];
@@ -201,17 +201,7 @@ async function profile(target: Target, client: HttpClient, token: string, batche
 
 export async function main(argv: string[]): Promise<void> {
   const opts = options(parseArgs(argv));
-  const databases = [...opts.databases];
-  if (databases.includes('postgresql') && !(await postgresAnswers(opts.pgUrl))) {
-    log(`PostgreSQL at ${opts.pgUrl} does not answer; skipping it.`);
-    databases.splice(databases.indexOf('postgresql'), 1);
-  }
-  for (const name of databases) {
-    const target = name === 'postgresql' ? await postgresTarget(opts.pgUrl) : await pgliteTarget();
-    try {
-      process.stdout.write(`${JSON.stringify(await benchOnce(target, opts))}\n`);
-    } finally {
-      await target.cleanup();
-    }
+  for (const name of await reachableDatabases(opts.databases, opts.pgUrl)) {
+    process.stdout.write(`${JSON.stringify(await withTarget(name, opts.pgUrl, (target) => benchOnce(target, opts)))}\n`);
   }
 }

@@ -30,7 +30,7 @@ import { bulkBodies, createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
 import { costPer, sampleCosts } from './lib/costs.ts';
 import { median, round, waitForIdle } from './lib/stats.ts';
-import { ADMIN_TOKEN, benchServerConfig, pgliteTarget, postgresAnswers, postgresTarget, type Target } from './lib/targets.ts';
+import { ADMIN_TOKEN, benchServerConfig, reachableDatabases, type Target, withTarget } from './lib/targets.ts';
 
 const SHAPE = { invoices: 50, lines: 3 };
 const log = (message: string) => process.stderr.write(`[bench write-path] ${message}\n`);
@@ -271,17 +271,8 @@ export async function main(argv: string[]): Promise<void> {
   const pgUrl = stringOption(args, 'pg-url', process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test');
   const waitIdle = numberOption(args, 'wait-idle', 30, 0);
   const names = db === 'both' ? ['postgresql', 'pglite'] : [db];
-  for (const name of names) {
-    if (name === 'postgresql' && !(await postgresAnswers(pgUrl))) {
-      log(`PostgreSQL at ${pgUrl} does not answer; skipping it.`);
-      continue;
-    }
+  for (const name of await reachableDatabases(names, pgUrl)) {
     if (waitIdle > 0) log(`${name}: machine ${await waitForIdle(waitIdle)}% busy before start`);
-    const target = name === 'postgresql' ? await postgresTarget(pgUrl) : await pgliteTarget();
-    try {
-      process.stdout.write(`${JSON.stringify(await benchDatabase(target, opts))}\n`);
-    } finally {
-      await target.cleanup();
-    }
+    process.stdout.write(`${JSON.stringify(await withTarget(name, pgUrl, (target) => benchDatabase(target, opts)))}\n`);
   }
 }

@@ -108,3 +108,20 @@ export function benchServerConfig(target: Target, extra: Record<string, string> 
     DATABASE_URL: target.databaseUrl,
   });
 }
+
+/** The named databases this run can use: PostgreSQL is left out, with a note, when it does not answer. */
+export async function reachableDatabases<N extends string>(names: readonly N[], pgUrl: string): Promise<N[]> {
+  if (!names.includes('postgresql' as N) || (await postgresAnswers(pgUrl))) return [...names];
+  process.stderr.write(`[bench] PostgreSQL at ${pgUrl} does not answer; skipping it.\n`);
+  return names.filter((name) => name !== 'postgresql');
+}
+
+/** Runs `work` on a fresh target for the named database, and cleans the target up after. */
+export async function withTarget<T>(name: string, pgUrl: string, work: (target: Target) => Promise<T>): Promise<T> {
+  const target = name === 'postgresql' ? await postgresTarget(pgUrl) : await pgliteTarget();
+  try {
+    return await work(target);
+  } finally {
+    await target.cleanup();
+  }
+}

@@ -1,4 +1,4 @@
-import { type Expression, type SqlBool, sql } from 'kysely';
+import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import { invalid } from '../domain/errors.ts';
 
 /** Lists are newest first, keyset-paginated on (created_at, id) with an opaque cursor. */
@@ -84,4 +84,11 @@ export function toPage<R extends { created_at: string; id: string }, T>(
     has_next: hasNext && last !== undefined,
     has_prev: hasPrev && first !== undefined,
   };
+}
+
+/** How many rows a list's filtered query matches: its `total`, when the client asks for it. */
+export async function totalOf<DB, TB extends keyof DB>(query: SelectQueryBuilder<DB, TB, object>, request: PageRequest): Promise<number | null> {
+  if (!request.includeTotal) return null;
+  const row = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number((row as { n: number | string }).n);
 }

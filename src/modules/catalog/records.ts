@@ -3,7 +3,7 @@ import { uuidv7 } from '../../ids.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import { type Context, type Db, type Tx, transact } from '../context.ts';
 import { isForeignKeyViolation, isUniqueViolation } from '../db-errors.ts';
-import { decodeCursor, keysetClause, type Page, type PageRequest, toPage } from '../pagination.ts';
+import { decodeCursor, keysetClause, type Page, type PageRequest, toPage, totalOf } from '../pagination.ts';
 
 /**
  * Customers, vendors and items are plain tenant records with the same life cycle:
@@ -61,17 +61,7 @@ export async function listRecords(db: Db, businessId: string, name: CatalogTable
   let query = db.selectFrom(name as 'customers').selectAll().where('business_id', '=', businessId);
   if (clause.where) query = query.where(clause.where);
   const rows = await query.orderBy(clause.order as never).limit(page.limit + 1).execute();
-  const total = page.includeTotal
-    ? Number(
-        (
-          await db
-            .selectFrom(name as 'customers')
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .where('business_id', '=', businessId)
-            .executeTakeFirstOrThrow()
-        ).n,
-      )
-    : null;
+  const total = await totalOf(db.selectFrom(name as 'customers').where('business_id', '=', businessId), page);
   return toPage(rows as unknown as AnyRow[], page, keyset, total, (row) => row);
 }
 

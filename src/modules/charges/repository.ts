@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { DelayedChargeRow } from '../../db/schema.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { Db, Tx } from '../context.ts';
-import { decodeCursor, keysetClause, type Page, type PageRequest, toPage } from '../pagination.ts';
+import { decodeCursor, keysetClause, type Page, type PageRequest, toPage, totalOf } from '../pagination.ts';
 
 /** Delayed charges of one business; every query filters by business_id. */
 export type ChargeColumns = Pick<DelayedChargeRow, 'description' | 'quantity' | 'unit_price' | 'currency' | 'tax_rate'>;
@@ -57,7 +57,7 @@ export async function listCharges(db: Db, businessId: string, filters: ChargeFil
   if (filters.status) query = query.where('status', '=', filters.status);
   const pageQuery = clause.where ? query.where(clause.where) : query;
   const rows = await pageQuery.selectAll().orderBy(clause.order as never).limit(page.limit + 1).execute();
-  const total = page.includeTotal ? Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) : null;
+  const total = await totalOf(query, page);
   return toPage(rows, page, keyset, total, (row) => row);
 }
 

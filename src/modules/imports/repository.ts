@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import type { ImportRow } from '../../db/schema.ts';
+import type { ImportErrorsTable, ImportRow } from '../../db/schema.ts';
 import { insertRows } from '../../db/insert-rows.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { Db, Tx } from '../context.ts';
-import { decodeCursor, keysetClause, type Page, type PageRequest, toPage } from '../pagination.ts';
+import { decodeCursor, keysetClause, type Page, type PageRequest, toPage, totalOf } from '../pagination.ts';
 import type { RowIssue } from './groups.ts';
 
 export async function getImport(db: Db | Tx, businessId: string, id: string): Promise<ImportRow> {
@@ -24,7 +24,7 @@ export async function listImports(db: Db, businessId: string, page: PageRequest)
   const clause = keysetClause(keyset);
   const query = db.selectFrom('imports').where('business_id', '=', businessId);
   const rows = await (clause.where ? query.where(clause.where) : query).selectAll().orderBy(clause.order as never).limit(page.limit + 1).execute();
-  const total = page.includeTotal ? Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) : null;
+  const total = await totalOf(query, page);
   return toPage(rows, page, keyset, total, (row) => row);
 }
 
@@ -46,15 +46,7 @@ export async function insertImportErrors(tx: Tx, businessId: string, importId: s
   await insertRows(tx, 'import_errors', ERROR_COLUMNS, rows);
 }
 
-export interface ErrorLine {
-  seq: number;
-  row_number: number;
-  column_name: string | null;
-  invoice_ref: string | null;
-  message: string;
-  type: string;
-  value: string | null;
-}
+export type ErrorLine = Omit<ImportErrorsTable, 'business_id' | 'import_id'>;
 
 /** One page of the error report after `afterSeq`, in file order. */
 export async function importErrorPage(db: Db, businessId: string, importId: string, afterSeq: number, limit: number): Promise<ErrorLine[]> {

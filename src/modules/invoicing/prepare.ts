@@ -1,4 +1,4 @@
-import { uuidv7 } from '../../ids.ts';
+import { newHostedToken, uuidv7 } from '../../ids.ts';
 import type { Business, InvoiceKind, InvoiceLineRow, InvoiceRow } from '../../db/schema.ts';
 import { isCurrency, toMinorUnits } from '../../domain/currency.ts';
 import { addDays, parseDate, todayIn } from '../../domain/dates.ts';
@@ -8,7 +8,6 @@ import { type InvoiceTotals, type LineInput, type PricedLine, priceInvoice } fro
 import { isGstBusiness, isPlaceOfSupply, taxRegime } from '../../domain/tax.ts';
 import type { AnyRow } from '../catalog/records.ts';
 import type { DocumentInput, DocumentOrigin, LineItemInput } from './types.ts';
-import { newHostedToken } from '../hosted-token.ts';
 
 /** Everything a batch references, resolved beforehand with one query per kind. */
 export interface References {

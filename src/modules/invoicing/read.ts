@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { InvoiceKind, InvoiceLineRow } from '../../db/schema.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import type { Db, Tx } from '../context.ts';
-import { decodeCursor, keysetClause, type Page, type PageRequest, toPage } from '../pagination.ts';
+import { decodeCursor, keysetClause, type Page, type PageRequest, toPage, totalOf } from '../pagination.ts';
 import { type DocumentView, documentView, type PaymentView } from './view.ts';
 
 const NOUN: Record<InvoiceKind, string> = { invoice: 'Invoice', bill: 'Bill' };
@@ -84,9 +84,7 @@ export async function listDocuments(
   if (filters.createdBefore) query = query.where('created_at', '<', filters.createdBefore);
   const pageQuery = clause.where ? query.where(clause.where) : query;
   const rows = await pageQuery.select(['id', 'created_at']).orderBy(clause.order as never).limit(page.limit + 1).execute();
-  const total = page.includeTotal
-    ? Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
-    : null;
+  const total = await totalOf(query, page);
   const shown = rows.slice(0, page.limit).map((r) => r.id);
   const views = new Map((await loadDocuments(db, businessId, kind, shown, baseUrl)).map((v) => [v.id, v]));
   return toPage(rows, page, keyset, total, (row) => views.get(row.id) as DocumentView);

@@ -1,4 +1,4 @@
-import { uuidv7 } from '../../ids.ts';
+import { newHostedToken, uuidv7 } from '../../ids.ts';
 import type { Business, CreditNoteLineRow, CreditNoteRow, InvoiceLineRow, NoteKind } from '../../db/schema.ts';
 import {
   assertCanIssueNote,
@@ -23,7 +23,6 @@ import type { InvoiceTotals } from '../../domain/pricing.ts';
 import { isGstBusiness, MAX_TAX_RATE_E4, type TaxRegime } from '../../domain/tax.ts';
 import type { LockedInvoice, NoteTotals } from './repository.ts';
 import type { NoteInput, NoteLineInput as WireLine } from './types.ts';
-import { newHostedToken } from '../hosted-token.ts';
 
 /** An invoice as the notes of one request see it: updated by each note prepared on it. */
 export interface InvoiceState {

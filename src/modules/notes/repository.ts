@@ -5,7 +5,7 @@ import type { Components, LineCredit } from '../../domain/credit-notes.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import type { InvoiceStatus } from '../../domain/invoice-state.ts';
 import type { Db, Tx } from '../context.ts';
-import { decodeCursor, keysetClause, type Page, type PageRequest, toPage } from '../pagination.ts';
+import { decodeCursor, keysetClause, type Page, type PageRequest, toPage, totalOf } from '../pagination.ts';
 import { type NoteView, noteView } from './view.ts';
 
 export type LockedInvoice = InvoiceRow & { status: InvoiceStatus };
@@ -127,7 +127,7 @@ export async function listNotes(db: Db, businessId: string, kind: NoteKind, filt
   if (filters.createdTo) query = query.where('created_at', '<=', filters.createdTo);
   const pageQuery = clause.where ? query.where(clause.where) : query;
   const rows = await pageQuery.select(['id', 'created_at']).orderBy(clause.order as never).limit(page.limit + 1).execute();
-  const total = page.includeTotal ? Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) : null;
+  const total = await totalOf(query, page);
   const views = new Map((await loadNotes(db, businessId, rows.slice(0, page.limit).map((r) => r.id), baseUrl)).map((v) => [v.id, v]));
   return toPage(rows, page, keyset, total, (row) => views.get(row.id) as NoteView);
 }

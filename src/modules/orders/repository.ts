@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { OrderLineRow, OrderRow, OrderStatus } from '../../db/schema.ts';
 import { type ColumnType, insertNewRows, insertRows } from '../../db/insert-rows.ts';
 import type { Db, Principal, Tx } from '../context.ts';
-import { decodeCursor, keysetClause, type Page, type PageRequest, toPage } from '../pagination.ts';
+import { decodeCursor, keysetClause, type Page, type PageRequest, toPage, totalOf } from '../pagination.ts';
 import type { StoredOrder } from './types.ts';
 
 export const ORDER_COLUMNS: Record<keyof OrderRow, ColumnType> = {
@@ -89,6 +89,6 @@ export async function listOrderRows(db: Db, businessId: string, filters: OrderFi
   if (filters.status) query = query.where('status', '=', filters.status);
   const pageQuery = clause.where ? query.where(clause.where) : query;
   const rows = await pageQuery.select(['id', 'created_at']).orderBy(clause.order as never).limit(page.limit + 1).execute();
-  const total = page.includeTotal ? Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n) : null;
+  const total = await totalOf(query, page);
   return toPage(rows, page, keyset, total, (row) => row.id);
 }
