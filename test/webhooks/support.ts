@@ -24,9 +24,9 @@ export interface Receiver {
 
 /**
  * A real HTTP receiver on 127.0.0.1, port 0. `answer` picks each response's status from the
- * request count (1-based); `received` keeps every request, including the refused ones.
+ * request count (1-based), answered after `delayMs`; `received` keeps every request, including the refused ones.
  */
-export async function startReceiver(answer: (n: number, request: Received) => number = () => 200): Promise<Receiver> {
+export async function startReceiver(answer: (n: number, request: Received) => number = () => 200, delayMs = 0): Promise<Receiver> {
   const received: Received[] = [];
   let accepted = 0;
   const server = http.createServer((request, response) => {
@@ -38,7 +38,9 @@ export async function startReceiver(answer: (n: number, request: Received) => nu
       received.push(entry);
       const status = answer(received.length, entry);
       if (status >= 200 && status < 300) accepted += 1;
-      response.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? `status ${status}` : 'ok');
+      const reply = () => response.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? `status ${status}` : 'ok');
+      if (delayMs > 0) setTimeout(reply, delayMs);
+      else reply();
     });
   });
   server.keepAliveTimeout = 60_000;

@@ -13,6 +13,25 @@ export interface OutboxEvent {
 export const eventId = (batchId: string, seq: number) => `${batchId}.${String(seq).padStart(4, '0')}`;
 
 /**
+ * A batch's data: a JSON array whose elements are separated by `,\n`. JSON.stringify never
+ * writes a raw newline, so the worker can cut the text back into each event's JSON with a
+ * split instead of parsing and re-serializing every payload, while SQL and JSON.parse still
+ * read it as one array.
+ */
+const SEPARATOR = ',\n';
+export const batchText = (texts: string[]) => `[${texts.join(SEPARATOR)}]`;
+
+/**
+ * Each event's JSON text, in order. Batches written before the separator (one plain array)
+ * are parsed and re-serialized instead.
+ */
+export function eventTexts(data: string, count: number): string[] {
+  const texts = data.slice(1, -1).split(SEPARATOR);
+  if (texts.length === count) return texts;
+  return (JSON.parse(data) as unknown[]).map((value) => JSON.stringify(value));
+}
+
+/**
  * Appends events to the outbox inside the caller's transaction, so an event exists exactly
  * when the change it reports commits. All events of one call go into ONE row (a batch),
  * written by one statement that also marks the batch for every endpoint subscribed to one of
@@ -24,7 +43,7 @@ export async function emitEvents(tx: Tx, businessId: string, createdAt: string, 
   if (events.length === 0) return;
   const id = uuidv7();
   const types = events.map((e) => e.type);
-  const data = JSON.stringify(events.map((e) => e.data));
+  const data = batchText(events.map((e) => JSON.stringify(e.data)));
   const marked = await sql<{ endpoint_id: string }>`
     with batch as (
       insert into event_batches (business_id, id, created_at, types, data)

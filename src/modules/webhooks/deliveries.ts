@@ -5,7 +5,7 @@ import type { WebhookDeliveriesTable } from '../../db/schema.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import { insertRows } from '../../db/insert-rows.ts';
 import { type Context, type Db, type Tx, transact } from '../context.ts';
-import { eventId } from '../events/outbox.ts';
+import { eventId, eventTexts } from '../events/outbox.ts';
 import { type EndpointRow, findEndpoint, wakeEndpoint } from './endpoints.ts';
 
 type DeliveryRow = Selectable<WebhookDeliveriesTable>;
@@ -51,15 +51,51 @@ const DELIVERY_COLUMNS = {
   seq: 'int',
   event_type: 'text',
   status: 'text',
+  attempts: 'int',
   next_attempt_at: 'timestamptz',
+  last_attempt_at: 'timestamptz',
+  last_status_code: 'int',
+  last_error: 'text',
+  response_excerpt: 'text',
   created_at: 'timestamptz',
   updated_at: 'timestamptz',
 } as const;
 
+const subscribed = (endpoint: EndpointRow, type: string) => endpoint.events.includes('*') || endpoint.events.includes(type);
+
+interface NewDelivery {
+  id: string;
+  batch_id: string;
+  seq: number;
+  event_type: string;
+}
+
+/** A delivery row as first written: pending, or already carrying the outcome of its first attempt. */
+function deliveryRow(endpoint: EndpointRow, d: NewDelivery, at: string, attempt: AttemptRecord | undefined) {
+  return {
+    business_id: endpoint.business_id,
+    id: d.id,
+    endpoint_id: endpoint.id,
+    batch_id: d.batch_id,
+    seq: d.seq,
+    event_type: d.event_type,
+    status: attempt?.status ?? 'pending',
+    attempts: attempt ? 1 : 0,
+    next_attempt_at: attempt ? attempt.next : at,
+    last_attempt_at: attempt ? at : null,
+    last_status_code: attempt?.code ?? null,
+    last_error: attempt?.error ?? null,
+    response_excerpt: attempt?.excerpt ?? null,
+    created_at: at,
+    updated_at: at,
+  };
+}
+
 /**
- * Turns up to `limit` of the endpoint's queued batches into one delivery per subscribed event,
- * in event order. Rows are claimed with SKIP LOCKED and deleted in the transaction that
- * writes their deliveries, so a batch is fanned out exactly once, whenever it committed.
+ * Turns up to `limit` of the endpoint's queued batches into one pending delivery per
+ * subscribed event, in event order (the path taken while earlier deliveries wait for a
+ * retry, so the log shows every waiting event). Rows are claimed with SKIP LOCKED and
+ * deleted in the transaction that writes their deliveries, so a batch is fanned out once.
  */
 export async function fanOut(tx: Tx, endpoint: EndpointRow, now: Date, limit: number): Promise<number> {
   const claimed = await sql<{ id: string; types: string[] }>`
@@ -74,24 +110,17 @@ export async function fanOut(tx: Tx, endpoint: EndpointRow, now: Date, limit: nu
     select b.id, b.types from event_batches b join claimed c on c.batch_id = b.id
     where b.business_id = ${endpoint.business_id}
     order by b.id`.execute(tx);
-  const all = endpoint.events.includes('*');
   const at = now.toISOString();
   const rows = claimed.rows.flatMap((batch) =>
     batch.types.flatMap((type, seq) =>
-      all || endpoint.events.includes(type)
-        ? [{ business_id: endpoint.business_id, id: uuidv7(), endpoint_id: endpoint.id, batch_id: batch.id, seq, event_type: type, status: 'pending', next_attempt_at: at, created_at: at, updated_at: at }]
-        : [],
+      subscribed(endpoint, type) ? [deliveryRow(endpoint, { id: uuidv7(), batch_id: batch.id, seq, event_type: type }, at, undefined)] : [],
     ),
   );
   await insertRows(tx, 'webhook_deliveries', DELIVERY_COLUMNS, rows);
   return claimed.rows.length;
 }
 
-export interface DueDelivery {
-  id: string;
-  batch_id: string;
-  seq: number;
-  event_type: string;
+export interface DueDelivery extends NewDelivery {
   attempts: number;
   next_attempt_at: string;
   event_created_at: string;
@@ -113,13 +142,79 @@ export async function pendingDeliveries(db: Db, endpoint: EndpointRow, limit: nu
     .limit(limit)
     .execute();
   if (rows.length === 0) return [];
-  // json_array_elements keeps each element's stored text: no parse and re-serialize in Node.
-  const elements = await sql<{ id: string; seq: number; data: string }>`
-    select b.id, (t.n - 1)::int as seq, t.value::text as data
-    from event_batches b cross join lateral json_array_elements(b.data::json) with ordinality as t(value, n)
-    where b.business_id = ${endpoint.business_id} and b.id = any(${[...new Set(rows.map((r) => r.batch_id))]}::text[])`.execute(db);
-  const data = new Map(elements.rows.map((e) => [`${e.id}/${e.seq}`, e.data]));
-  return rows.map((r) => ({ ...r, next_attempt_at: r.next_attempt_at as string, data: data.get(`${r.batch_id}/${r.seq}`) ?? 'null' }));
+  const batches = await db
+    .selectFrom('event_batches')
+    .select(['id', 'types', 'data'])
+    .where('business_id', '=', endpoint.business_id)
+    .where('id', '=', sql<string>`any(${[...new Set(rows.map((r) => r.batch_id))]}::text[])`)
+    .execute();
+  const texts = new Map(batches.map((b) => [b.id, eventTexts(b.data, b.types.length)]));
+  return rows.map((r) => ({ ...r, next_attempt_at: r.next_attempt_at as string, data: texts.get(r.batch_id)?.[r.seq] ?? 'null' }));
+}
+
+export interface QueuedBatch {
+  id: string;
+  created_at: string;
+  types: string[];
+  data: string;
+}
+
+/** The endpoint's oldest queued batches, as many as hold at most `maxEvents` events (at least one batch). */
+export async function queuedBatches(db: Db, endpoint: EndpointRow, maxEvents: number): Promise<QueuedBatch[]> {
+  const heads = await sql<{ batch_id: string; events: number }>`
+    select q.batch_id, cardinality(b.types) as events
+    from webhook_queue q join event_batches b on b.business_id = q.business_id and b.id = q.batch_id
+    where q.business_id = ${endpoint.business_id} and q.endpoint_id = ${endpoint.id}
+    order by q.batch_id limit ${maxEvents}`.execute(db);
+  const ids: string[] = [];
+  let events = 0;
+  for (const head of heads.rows) {
+    if (ids.length > 0 && events + head.events > maxEvents) break;
+    ids.push(head.batch_id);
+    events += head.events;
+  }
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('event_batches')
+    .select(['id', 'created_at', 'types', 'data'])
+    .where('business_id', '=', endpoint.business_id)
+    .where('id', '=', sql<string>`any(${ids}::text[])`)
+    .orderBy('id')
+    .execute();
+}
+
+/** The subscribed events of queued batches as deliveries not yet written: their first attempt is due now. */
+export function freshDeliveries(endpoint: EndpointRow, batches: QueuedBatch[], now: Date): DueDelivery[] {
+  const at = now.toISOString();
+  return batches.flatMap((batch) => {
+    const seqs = batch.types.flatMap((type, seq) => (subscribed(endpoint, type) ? [seq] : []));
+    if (seqs.length === 0) return [];
+    const texts = eventTexts(batch.data, batch.types.length);
+    return seqs.map((seq) => ({
+      id: uuidv7(),
+      batch_id: batch.id,
+      seq,
+      event_type: batch.types[seq] as string,
+      attempts: 0,
+      next_attempt_at: at,
+      event_created_at: batch.created_at,
+      data: texts[seq] as string,
+    }));
+  });
+}
+
+/**
+ * Writes the deliveries of sent queued batches once, in their final state (those not
+ * attempted, after a failure, as pending), and takes the batches off the queue: in one
+ * transaction, so a worker killed before it commits sends the batches again (same webhook-id).
+ */
+export async function recordFresh(tx: Tx, endpoint: EndpointRow, batches: QueuedBatch[], fresh: DueDelivery[], attempts: AttemptRecord[], now: Date): Promise<void> {
+  const at = now.toISOString();
+  const outcome = new Map(attempts.map((a) => [a.id, a]));
+  await insertRows(tx, 'webhook_deliveries', DELIVERY_COLUMNS, fresh.map((d) => deliveryRow(endpoint, d, at, outcome.get(d.id))));
+  await sql`
+    delete from webhook_queue
+    where business_id = ${endpoint.business_id} and endpoint_id = ${endpoint.id} and batch_id = any(${batches.map((b) => b.id)}::text[])`.execute(tx);
 }
 
 export interface AttemptRecord {

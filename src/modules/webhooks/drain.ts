@@ -4,7 +4,7 @@ import { holdLease, type Job } from '../../jobs/queue.ts';
 import type { WorkerContext } from '../../jobs/runner.ts';
 import type { Db, Tx } from '../context.ts';
 import { eventId } from '../events/outbox.ts';
-import { type AttemptRecord, type DueDelivery, fanOut, pendingDeliveries, recordAttempts } from './deliveries.ts';
+import { type AttemptRecord, type DueDelivery, fanOut, freshDeliveries, pendingDeliveries, type QueuedBatch, queuedBatches, recordAttempts, recordFresh } from './deliveries.ts';
 import type { EndpointRow } from './endpoints.ts';
 import { signerFor } from './signing.ts';
 import { postWebhook } from './target.ts';
@@ -141,45 +141,66 @@ async function sendRound(endpoint: EndpointRow, due: DueDelivery[], ctx: WorkerC
   return round;
 }
 
-async function recordRound(tx: Tx, endpoint: EndpointRow, round: Round, now: Date): Promise<void> {
-  await recordAttempts(tx, endpoint.business_id, round.records, now);
+/** The endpoint's failing-since mark (and, after a 410 or 5 days of failures, its disabling). */
+async function recordEndpointState(tx: Tx, endpoint: EndpointRow, round: Round, now: Date): Promise<void> {
   if (round.records.length === 0) return;
-  const at = now.toISOString();
-  const failingSince = round.failed ? (endpoint.failing_since ?? at) : null;
+  const failingSince = round.failed ? (endpoint.failing_since ?? now.toISOString()) : null;
+  if (failingSince === endpoint.failing_since && !round.disable) return;
   endpoint.failing_since = failingSince;
   await tx
     .updateTable('webhook_endpoints')
     .set({
       failing_since: failingSince,
-      ...(round.disable ? { disabled: true, disabled_reason: round.disable, updated_at: at } : {}),
+      ...(round.disable ? { disabled: true, disabled_reason: round.disable, updated_at: now.toISOString() } : {}),
     })
     .where('business_id', '=', endpoint.business_id)
     .where('id', '=', endpoint.id)
     .execute();
 }
 
+/** What one round sends: waiting deliveries (retries) first, else the oldest queued batches. */
+type Work = { kind: 'retries'; due: DueDelivery[] } | { kind: 'fresh'; batches: QueuedBatch[]; due: DueDelivery[] } | { kind: 'wait'; retryAt: Date } | { kind: 'idle' };
+
 /**
- * The per-endpoint job: fan queued batches out into deliveries, then send them in order,
- * recording each round under the job's and the endpoint's leases. Returns when nothing is
- * due (with the time of the next retry, if one waits).
+ * While deliveries wait for a retry, newer events queue up behind them as pending rows and
+ * nothing overtakes them. Otherwise queued batches are sent straight from the outbox and
+ * written once, after sending (recordFresh): the common case costs one insert per event.
+ */
+async function nextWork(job: Job, ctx: WorkerContext, holder: string, endpoint: EndpointRow): Promise<Work> {
+  let due = await pendingDeliveries(ctx.db, endpoint, DELIVERIES_PER_ROUND);
+  if (due.length === 0) {
+    const batches = await queuedBatches(ctx.db, endpoint, DELIVERIES_PER_ROUND);
+    if (batches.length === 0) return { kind: 'idle' };
+    return { kind: 'fresh', batches, due: freshDeliveries(endpoint, batches, ctx.clock()) };
+  }
+  const moved = await underLeases(ctx, job, holder, (tx, current) => fanOut(tx, current, ctx.clock(), BATCHES_PER_FANOUT));
+  if (moved > 0 && due.length < DELIVERIES_PER_ROUND) due = await pendingDeliveries(ctx.db, endpoint, DELIVERIES_PER_ROUND);
+  const head = due[0] as DueDelivery;
+  if (Date.parse(head.next_attempt_at) > ctx.clock().getTime()) return { kind: 'wait', retryAt: new Date(head.next_attempt_at) };
+  return { kind: 'retries', due };
+}
+
+/**
+ * The per-endpoint job: send due deliveries in event order, recording each round under the
+ * job's and the endpoint's leases. Returns when nothing is due (with the time of the next
+ * retry, if one waits).
  */
 async function drainEndpoint(job: Job, ctx: WorkerContext, holder: string, lost: () => boolean): Promise<{ retryAt: Date } | undefined> {
+  let endpoint = await underLeases(ctx, job, holder, async (_tx, current) => current);
   while (!ctx.signal.aborted) {
-    const { moved, endpoint } = await underLeases(ctx, job, holder, async (tx, current) => ({
-      moved: await fanOut(tx, current, ctx.clock(), BATCHES_PER_FANOUT),
-      endpoint: current,
-    }));
     // Disabled meanwhile (by the API): stop; re-enabling wakes the endpoint again.
     if (endpoint.disabled) return undefined;
-    const due = await pendingDeliveries(ctx.db, endpoint, DELIVERIES_PER_ROUND);
-    const head = due[0];
-    if (!head) {
-      if (moved > 0) continue;
-      return undefined;
-    }
-    if (Date.parse(head.next_attempt_at) > ctx.clock().getTime()) return { retryAt: new Date(head.next_attempt_at) };
-    const round = await sendRound(endpoint, due, ctx, lost);
-    await underLeases(ctx, job, holder, (tx, current) => recordRound(tx, current, round, ctx.clock()));
+    const work = await nextWork(job, ctx, holder, endpoint);
+    if (work.kind === 'idle') return undefined;
+    if (work.kind === 'wait') return { retryAt: work.retryAt };
+    const round = await sendRound(endpoint, work.due, ctx, lost);
+    endpoint = await underLeases(ctx, job, holder, async (tx, current) => {
+      const now = ctx.clock();
+      if (work.kind === 'fresh') await recordFresh(tx, current, work.batches, work.due, round.records, now);
+      else await recordAttempts(tx, current.business_id, round.records, now);
+      await recordEndpointState(tx, current, round, now);
+      return current;
+    });
     if (round.disable) return undefined;
   }
   return { retryAt: ctx.clock() };
