@@ -25,6 +25,12 @@
  *                       load runs, on the same 2 cores. Adds
  *                       deliveries/s during the throughput phase, commit-to-receipt p50/p99, and
  *                       lost / duplicate counts once every event of the run has arrived
+ *   --deliver-after     with --webhook: nothing delivers until the measured phases end (then the
+ *                       worker starts: a `billow worker` process on PostgreSQL, in-process workers
+ *                       on PGlite). The endpoint is subscribed throughout, so every call marks its
+ *                       batch and enqueues the drain job as usual: this measures the write path
+ *                       apart from the delivery work that would otherwise share the 2 cores.
+ *                       deliveries/s is then taken from the worker's start to the last receipt
  *
  * stdout: one JSON object per database. stderr: progress, per-run results, profile.
  */
@@ -35,7 +41,9 @@ import { type RunningServer, startServer } from '../src/server.ts';
 import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
 import { sql } from 'kysely';
 import { type BatchWriter, baselineStatements, kyselyWriters, pgWriters, runBaseline } from './lib/baseline.ts';
-import type { ChildProcess } from 'node:child_process';
+import type { Config } from '../src/config.ts';
+import { jobHandlers } from '../src/jobs/handlers.ts';
+import { startWorkers } from '../src/jobs/runner.ts';
 import { ratePerS, ReceiverProcess } from './lib/receiver.ts';
 import { startWorker } from './lib/workers.ts';
 import { bulkBodies, createFixture, type Fixture } from './lib/fixture.ts';
@@ -62,10 +70,13 @@ interface Options {
   waitIdle: number;
   sql: string | undefined;
   webhook: boolean;
+  deliverAfter: boolean;
 }
 
 /** With --webhook: what the subscribed endpoint received. */
 export interface WebhookResult {
+  /** Whether delivery ran during the measured phases or started after them (--deliver-after). */
+  delivery: 'during' | 'after';
   events: number;
   delivered: number;
   lost: number;
@@ -109,6 +120,7 @@ function options(args: Args): Options {
     waitIdle: numberOption(args, 'wait-idle', 30, 0),
     sql: args.options.has('sql') ? stringOption(args, 'sql', '') : undefined,
     webhook: flag(args, 'webhook'),
+    deliverAfter: flag(args, 'deliver-after'),
   };
 }
 
@@ -191,8 +203,17 @@ async function subscribe(client: HttpClient, fixture: Fixture, receiver: Receive
   await client.json('POST', '/api/v1/webhook-endpoints', { url, events: ['*'] }, { authorization: `Bearer ${fixture.token}` }, 201);
 }
 
-/** Waits until every event of the business arrived (at most 5 minutes), then sums up. */
-async function webhookResult(server: RunningServer, fixture: Fixture, receiver: ReceiverProcess, phase: { start: number; end: number }): Promise<WebhookResult> {
+/**
+ * Waits until every event of the business arrived (at most 5 minutes), then sums up.
+ * `deliveredFrom`: when delivery started after the load (--deliver-after), else undefined.
+ */
+async function webhookResult(
+  server: RunningServer,
+  fixture: Fixture,
+  receiver: ReceiverProcess,
+  phase: { start: number; end: number },
+  deliveredFrom: number | undefined,
+): Promise<WebhookResult> {
   const counted = await sql<{ n: number }>`
     select coalesce(sum(cardinality(types)), 0)::int as n from event_batches where business_id = ${fixture.businessId}`.execute(server.database.db);
   const events = counted.rows[0]?.n ?? 0;
@@ -200,30 +221,48 @@ async function webhookResult(server: RunningServer, fixture: Fixture, receiver: 
   const got = await receiver.waitFor(events, 300_000);
   const receivedAt = got.receivedAt ?? [];
   const latencies = got.latencies ?? [];
+  const last = Math.max(...receivedAt);
   return {
+    delivery: deliveredFrom === undefined ? 'during' : 'after',
     events,
     delivered: got.unique,
     lost: events - got.unique,
     duplicates: got.duplicates,
-    deliveries_per_s: ratePerS(receivedAt, phase.start, phase.end),
+    deliveries_per_s: deliveredFrom === undefined ? ratePerS(receivedAt, phase.start, phase.end) : ratePerS(receivedAt, deliveredFrom, last),
     commit_to_receipt_p50_ms: round(percentile(latencies, 50)),
     commit_to_receipt_p99_ms: round(percentile(latencies, 99)),
-    drain_s_after_load: round((Math.max(...receivedAt) - phase.end) / 1000),
+    drain_s_after_load: round((last - phase.end) / 1000),
   };
 }
 
 function webhookEnv(target: Target, opts: Options): Record<string, string> {
   if (!opts.webhook) return {};
-  return { WEBHOOK_ALLOW_PRIVATE: 'true', ...(target.databaseUrl ? { WORKERS: 'false' } : {}) };
+  return { WEBHOOK_ALLOW_PRIVATE: 'true', ...(target.databaseUrl || opts.deliverAfter ? { WORKERS: 'false' } : {}) };
+}
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** --deliver-after: the delivery the server would otherwise run, started now; resolves with a stop function. */
+async function startDelivery(target: Target, server: RunningServer, config: Config): Promise<() => Promise<void>> {
+  if (target.databaseUrl) {
+    const worker = await startWorker(target.databaseUrl);
+    return async () => void worker.kill('SIGTERM');
+  }
+  const workers = await startWorkers({ database: server.database, config, handlers: jobHandlers(), log: quiet });
+  return () => workers.stop();
 }
 
 async function benchOnce(target: Target, opts: Options): Promise<BulkResult> {
-  const server = await startServer(benchServerConfig(target, webhookEnv(target, opts)));
+  const config = benchServerConfig(target, webhookEnv(target, opts));
+  const server = await startServer(config);
   const client = new HttpClient(server.url, opts.concurrency);
   const receiver = new ReceiverProcess();
-  let worker: ChildProcess | undefined;
+  let stopDelivery: (() => Promise<void>) | undefined;
   try {
-    if (opts.webhook && target.databaseUrl) worker = await startWorker(target.databaseUrl);
+    if (opts.webhook && !opts.deliverAfter && target.databaseUrl) {
+      const worker = await startWorker(target.databaseUrl);
+      stopDelivery = async () => void worker.kill('SIGTERM');
+    }
     if (opts.sql) {
       log(`${target.name}: applying ${opts.sql}`);
       await server.database.exec(fs.readFileSync(opts.sql, 'utf8'));
@@ -259,7 +298,12 @@ async function benchOnce(target: Target, opts: Options): Promise<BulkResult> {
     );
     log(`${target.name}: cost per 50 invoices: app call ${JSON.stringify(appCosts)}, baseline transaction ${JSON.stringify(baseline.costs)}`);
     if (opts.profile) await profileCalls(target, client, fixture, bodies);
-    const webhook = opts.webhook ? await webhookResult(server, fixture, receiver, phase) : undefined;
+    let deliveredFrom: number | undefined;
+    if (opts.webhook && opts.deliverAfter) {
+      deliveredFrom = Date.now();
+      stopDelivery = await startDelivery(target, server, config);
+    }
+    const webhook = opts.webhook ? await webhookResult(server, fixture, receiver, phase, deliveredFrom) : undefined;
     return {
       database: target.name,
       seconds: opts.seconds,
@@ -275,7 +319,7 @@ async function benchOnce(target: Target, opts: Options): Promise<BulkResult> {
       ...(webhook ? { webhook } : {}),
     };
   } finally {
-    worker?.kill('SIGTERM');
+    await stopDelivery?.();
     client.close();
     receiver.stop();
     await server.stop();
@@ -327,8 +371,9 @@ function medianResult(results: BulkResult[]): BulkResult {
 }
 
 function medianWebhook(results: WebhookResult[]): WebhookResult {
-  const pick = (key: keyof WebhookResult) => median(results.map((r) => r[key]));
+  const pick = (key: Exclude<keyof WebhookResult, 'delivery'>) => median(results.map((r) => r[key]));
   return {
+    delivery: (results[0] as WebhookResult).delivery,
     events: pick('events'),
     delivered: pick('delivered'),
     // Losses and duplicates are summed: one in any run matters.
