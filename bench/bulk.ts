@@ -242,7 +242,7 @@ function webhookEnv(target: Target, opts: Options): Record<string, string> {
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** --deliver-after: the delivery the server would otherwise run, started now; resolves with a stop function. */
+/** Delivery the bench server does not run itself (WORKERS=false): a `billow worker` process on PostgreSQL, in-process workers on PGlite. Resolves with a stop function. */
 async function startDelivery(target: Target, server: RunningServer, config: Config): Promise<() => Promise<void>> {
   if (target.databaseUrl) {
     const worker = await startWorker(target.databaseUrl);
@@ -259,10 +259,8 @@ async function benchOnce(target: Target, opts: Options): Promise<BulkResult> {
   const receiver = new ReceiverProcess();
   let stopDelivery: (() => Promise<void>) | undefined;
   try {
-    if (opts.webhook && !opts.deliverAfter && target.databaseUrl) {
-      const worker = await startWorker(target.databaseUrl);
-      stopDelivery = async () => void worker.kill('SIGTERM');
-    }
+    // PostgreSQL: a worker process delivers alongside (PGlite: the server's own workers do).
+    if (opts.webhook && !opts.deliverAfter && target.databaseUrl) stopDelivery = await startDelivery(target, server, config);
     if (opts.sql) {
       log(`${target.name}: applying ${opts.sql}`);
       await server.database.exec(fs.readFileSync(opts.sql, 'utf8'));

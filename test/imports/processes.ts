@@ -120,17 +120,21 @@ export async function call(child: Child, method: string, url: string, headers: R
   return response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
 }
 
-/** Every invoice of the import, through the API, page by page. */
-export async function importedInvoices(child: Child, auth: Record<string, string>, importId: string): Promise<Json[]> {
+/** Every item of a cursor-paged list, through the API, page by page. */
+export async function allPages(child: Child, auth: Record<string, string>, url: string): Promise<Json[]> {
   const all: Json[] = [];
+  const query = `${url}${url.includes('?') ? '&' : '?'}limit=500`;
   let cursor: string | null = null;
   do {
-    const page: Json = await call(child, 'GET', `/api/v1/invoices?import_id=${importId}&limit=500${cursor ? `&cursor=${cursor}` : ''}`, auth);
+    const page: Json = await call(child, 'GET', `${query}${cursor ? `&cursor=${cursor}` : ''}`, auth);
     all.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor);
   return all;
 }
+
+/** Every invoice of the import. */
+export const importedInvoices = (child: Child, auth: Record<string, string>, importId: string) => allPages(child, auth, `/api/v1/invoices?import_id=${importId}`);
 
 export async function tenantOn(server: Child): Promise<Record<string, string>> {
   const created = await call(server, 'POST', '/api/v1/businesses', { authorization: `Bearer ${ADMIN}` }, { name: 'Crash Imports', country: 'IN', state: 'IN-MH', currency: 'INR' });

@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Json } from '../helpers/app.ts';
-import { call, cleanUpChildren, PG_URL, startServer, tempDir, tenantOn } from '../imports/processes.ts';
+import { allPages, call, cleanUpChildren, PG_URL, startServer, tempDir, tenantOn } from '../imports/processes.ts';
 import { eventually, startReceiver } from './support.ts';
 
 /**
@@ -13,17 +12,6 @@ import { eventually, startReceiver } from './support.ts';
 afterAll(cleanUpChildren);
 
 const invoice = { customer_id: 'ct_a', place_of_supply: 'IN-MH', line_items: [{ name: 'Hook', quantity: 1, unit_price: 100, tax_rate: 0 }] };
-
-async function allDeliveries(server: Parameters<typeof call>[0], auth: Record<string, string>, endpointId: string): Promise<Json[]> {
-  const all: Json[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Json = await call(server, 'GET', `/api/v1/webhook-endpoints/${endpointId}/deliveries?limit=500${cursor ? `&cursor=${cursor}` : ''}`, auth);
-    all.push(...page.items);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return all;
-}
 
 describe(`webhook delivery kill-and-resume (${PG_URL ? 'PostgreSQL' : 'PGlite on disk'})`, () => {
   it('a server SIGKILLed mid-round delivers every event after restart, one log row per event', async () => {
@@ -49,7 +37,7 @@ describe(`webhook delivery kill-and-resume (${PG_URL ? 'PostgreSQL' : 'PGlite on
       return unique.size === events && unique;
     }, 120_000);
     const log = await eventually(async () => {
-      const rows = await allDeliveries(server, auth, endpoint.id);
+      const rows = await allPages(server, auth, `/api/v1/webhook-endpoints/${endpoint.id}/deliveries`);
       return rows.length === events && rows.every((d) => d.status === 'delivered') && rows;
     }, 60_000);
     expect(new Set(log.map((d) => d.event_id))).toEqual(ids);

@@ -16,8 +16,23 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * One read for the gauges that report parts of it: prom-client collects every metric of a
+ * scrape at once, so they share the read in flight instead of querying once each.
+ */
+function sharedRead<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
+  return () => {
+    inFlight ??= read().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+}
+
 /** Job queue backlog, read from the database when Prometheus scrapes (nothing to keep in sync). */
 function registerQueueGauges(registry: Registry, db: Db, clock: () => Date): void {
+  const lags = sharedRead(() => queueLag(db, clock()));
   const gauge = (name: string, help: string, value: (lag: QueueLag) => number) =>
     new Gauge({
       name,
@@ -26,7 +41,7 @@ function registerQueueGauges(registry: Registry, db: Db, clock: () => Date): voi
       registers: [registry],
       async collect() {
         this.reset();
-        for (const lag of await queueLag(db, clock())) this.set({ queue: lag.queue }, value(lag));
+        for (const lag of await lags()) this.set({ queue: lag.queue }, value(lag));
       },
     });
   gauge('billow_job_lag_seconds', 'Per queue, how long the oldest due job has waited for a worker (webhook delivery lag, import backlog).', (l) => l.lagSeconds);
@@ -35,6 +50,7 @@ function registerQueueGauges(registry: Registry, db: Db, clock: () => Date): voi
 
 /** Webhook outbox lag and import throughput, also read at scrape time. */
 function registerWorkGauges(registry: Registry, db: Db, clock: () => Date): void {
+  const outbox = sharedRead(() => outboxLag(db, clock()));
   const gauge = (name: string, help: string, read: () => Promise<number>) =>
     new Gauge({
       name,
@@ -44,8 +60,8 @@ function registerWorkGauges(registry: Registry, db: Db, clock: () => Date): void
         this.set(await read());
       },
     });
-  gauge('billow_outbox_lag_seconds', 'Age of the oldest committed event not yet delivered to a subscribed webhook endpoint.', async () => (await outboxLag(db, clock())).lagSeconds);
-  gauge('billow_outbox_pending', 'Event batches marked for a webhook endpoint and not yet delivered to it.', async () => (await outboxLag(db, clock())).pending);
+  gauge('billow_outbox_lag_seconds', 'Age of the oldest committed event not yet delivered to a subscribed webhook endpoint.', async () => (await outbox()).lagSeconds);
+  gauge('billow_outbox_pending', 'Event batches marked for a webhook endpoint and not yet delivered to it.', async () => (await outbox()).pending);
   gauge('billow_import_rows_per_second', 'Rows per second of the CSV imports running now (each its rows so far over its time so far, summed).', () => importRowsPerSecond(db, clock()));
 }
 

@@ -7,38 +7,39 @@ import type { NoteView } from '../notes/view.ts';
 import { buildDocumentModel, type DocumentData, type DocumentModel, type DocumentOptions, type PartyDetails } from './model.ts';
 
 /**
- * The party as printed: as the document recorded it when it was created. Documents from
- * before that snapshot existed (all three columns null) print the party's current record.
+ * The party of an invoice or bill as printed: as the document recorded it when it was
+ * created. Documents from before that snapshot existed (all three columns null) print the
+ * party's current record. One query.
  */
-async function loadParty(db: Db | Tx, view: DocumentView): Promise<PartyDetails> {
-  const [table, id, name, email] =
-    view.object === 'bill'
-      ? (['vendors', view.vendor_id, view.vendor_name, view.vendor_email] as const)
-      : (['customers', view.customer_id, view.customer_name, view.customer_email] as const);
-  const snapshot = await db
-    .selectFrom('invoices')
-    .select(['party_address as billing_address', 'party_state as state', 'party_gstin as gstin'])
-    .where('business_id', '=', view.business_id)
-    .where('id', '=', view.id)
+async function loadParty(db: Db | Tx, businessId: string, invoiceId: string, party: 'customers' | 'vendors', placeOfSupply: string | null): Promise<PartyDetails> {
+  const partyId = party === 'customers' ? 'i.customer_id' : 'i.vendor_id';
+  const row = await db
+    .selectFrom('invoices as i')
+    .leftJoin(`${party as 'customers'} as p`, (join) => join.onRef('p.business_id', '=', 'i.business_id').onRef('p.id', '=', partyId))
+    .select(['i.party_name', 'i.party_email', 'i.party_address', 'i.party_state', 'i.party_gstin', 'p.billing_address', 'p.state', 'p.gstin'])
+    .where('i.business_id', '=', businessId)
+    .where('i.id', '=', invoiceId)
     .executeTakeFirst();
-  const recorded = snapshot && (snapshot.billing_address !== null || snapshot.state !== null || snapshot.gstin !== null);
-  const row =
-    recorded || !id
-      ? snapshot
-      : await db.selectFrom(table).select(['billing_address', 'state', 'gstin']).where('business_id', '=', view.business_id).where('id', '=', id).executeTakeFirst();
+  const recorded = row && (row.party_address !== null || row.party_state !== null || row.party_gstin !== null);
   return {
-    name: name ?? '',
-    email: email ?? null,
-    address: (row?.billing_address as PostalAddress | null | undefined) ?? null,
-    state: row?.state ?? view.place_of_supply,
-    gstin: row?.gstin ?? null,
+    name: row?.party_name ?? '',
+    email: row?.party_email ?? null,
+    address: ((recorded ? row.party_address : row?.billing_address) as PostalAddress | null | undefined) ?? null,
+    state: (recorded ? row.party_state : row?.state) ?? placeOfSupply,
+    gstin: (recorded ? row.party_gstin : row?.gstin) ?? null,
   };
 }
 
 /** Everything a document prints, read in four small queries. */
-export async function loadDocumentModel(db: Db | Tx, view: DocumentView, options: DocumentOptions = {}): Promise<DocumentModel> {
-  const [business, party, logo] = await Promise.all([getBusiness(db, view.business_id), loadParty(db, view), getBusinessLogo(db, view.business_id)]);
-  return buildDocumentModel({ view, business, party, logo: logo ?? null }, options);
+async function loadModel(db: Db | Tx, businessId: string, data: DocumentData, party: Promise<PartyDetails>, options: DocumentOptions): Promise<DocumentModel> {
+  const [business, details, logo] = await Promise.all([getBusiness(db, businessId), party, getBusinessLogo(db, businessId)]);
+  return buildDocumentModel({ view: data, business, party: details, logo: logo ?? null }, options);
+}
+
+/** An invoice's or bill's printed document. */
+export function loadDocumentModel(db: Db | Tx, view: DocumentView, options: DocumentOptions = {}): Promise<DocumentModel> {
+  const party = loadParty(db, view.business_id, view.id, view.object === 'bill' ? 'vendors' : 'customers', view.place_of_supply);
+  return loadModel(db, view.business_id, view, party, options);
 }
 
 const REASONS: Record<string, string> = {
@@ -92,38 +93,14 @@ function noteData(note: NoteView): DocumentData {
   };
 }
 
-/**
- * The recipient of a note: the party its invoice recorded, or (invoices from before that
- * snapshot) the customer's current record. One query.
- */
-async function loadNoteParty(db: Db | Tx, note: NoteView): Promise<PartyDetails> {
-  const row = await db
-    .selectFrom('invoices as i')
-    .leftJoin('customers as c', (join) => join.onRef('c.business_id', '=', 'i.business_id').onRef('c.id', '=', 'i.customer_id'))
-    .select(['i.party_name', 'i.party_email', 'i.party_address', 'i.party_state', 'i.party_gstin', 'c.billing_address', 'c.state', 'c.gstin'])
-    .where('i.business_id', '=', note.business_id)
-    .where('i.id', '=', note.invoice_id)
-    .executeTakeFirst();
-  const recorded = row && (row.party_address !== null || row.party_state !== null || row.party_gstin !== null);
-  return {
-    name: row?.party_name ?? '',
-    email: row?.party_email ?? null,
-    address: ((recorded ? row.party_address : row?.billing_address) as PostalAddress | null | undefined) ?? null,
-    state: (recorded ? row.party_state : row?.state) ?? note.place_of_supply,
-    gstin: (recorded ? row.party_gstin : row?.gstin) ?? null,
-  };
-}
-
 /** A credit or debit note on the same model as invoices: rule 53 contents, one template. */
-export async function loadNoteDocumentModel(db: Db | Tx, note: NoteView): Promise<DocumentModel> {
-  const [business, party, logo] = await Promise.all([getBusiness(db, note.business_id), loadNoteParty(db, note), getBusinessLogo(db, note.business_id)]);
-  return buildDocumentModel(
-    { view: noteData(note), business, party, logo: logo ?? null },
-    {
-      kind: note.object,
-      title: note.object === 'credit_note' ? 'Credit Note' : 'Debit Note',
-      against: { number: note.invoice_number ?? note.invoice_id, date: note.invoice_date },
-      ...(note.reason ? { reason: REASONS[note.reason] ?? note.reason } : {}),
-    },
-  );
+export function loadNoteDocumentModel(db: Db | Tx, note: NoteView): Promise<DocumentModel> {
+  // The recipient is the party of the note's invoice.
+  const party = loadParty(db, note.business_id, note.invoice_id, 'customers', note.place_of_supply);
+  return loadModel(db, note.business_id, noteData(note), party, {
+    kind: note.object,
+    title: note.object === 'credit_note' ? 'Credit Note' : 'Debit Note',
+    against: { number: note.invoice_number ?? note.invoice_id, date: note.invoice_date },
+    ...(note.reason ? { reason: REASONS[note.reason] ?? note.reason } : {}),
+  });
 }

@@ -128,35 +128,43 @@ export interface DueDelivery extends NewDelivery {
   data: string;
 }
 
-/** The endpoint's next pending deliveries in event order, with their event data. */
-export async function pendingDeliveries(db: Db, endpoint: EndpointRow, limit: number): Promise<DueDelivery[]> {
-  const rows = await db
-    .selectFrom('webhook_deliveries as d')
-    .innerJoin('event_batches as b', (join) => join.onRef('b.business_id', '=', 'd.business_id').onRef('b.id', '=', 'd.batch_id'))
-    .select(['d.id', 'd.batch_id', 'd.seq', 'd.event_type', 'd.attempts', 'd.next_attempt_at', 'b.created_at as event_created_at'])
-    .where('d.business_id', '=', endpoint.business_id)
-    .where('d.endpoint_id', '=', endpoint.id)
-    .where('d.status', '=', 'pending')
-    .orderBy('d.batch_id')
-    .orderBy('d.seq')
-    .limit(limit)
-    .execute();
-  if (rows.length === 0) return [];
-  const batches = await db
-    .selectFrom('event_batches')
-    .select(['id', 'types', 'data'])
-    .where('business_id', '=', endpoint.business_id)
-    .where('id', '=', sql<string>`any(${[...new Set(rows.map((r) => r.batch_id))]}::text[])`)
-    .execute();
-  const texts = new Map(batches.map((b) => [b.id, eventTexts(b.data, b.types.length)]));
-  return rows.map((r) => ({ ...r, next_attempt_at: r.next_attempt_at as string, data: texts.get(r.batch_id)?.[r.seq] ?? 'null' }));
-}
-
 export interface QueuedBatch {
   id: string;
   created_at: string;
   types: string[];
   data: string;
+}
+
+/** Event batches by id, in id (creation) order. */
+function readBatches(db: Db, businessId: string, ids: string[]): Promise<QueuedBatch[]> {
+  return db
+    .selectFrom('event_batches')
+    .select(['id', 'created_at', 'types', 'data'])
+    .where('business_id', '=', businessId)
+    .where('id', '=', sql<string>`any(${ids}::text[])`)
+    .orderBy('id')
+    .execute();
+}
+
+/** The endpoint's next pending deliveries in event order, with their event data. */
+export async function pendingDeliveries(db: Db, endpoint: EndpointRow, limit: number): Promise<DueDelivery[]> {
+  const rows = await db
+    .selectFrom('webhook_deliveries')
+    .select(['id', 'batch_id', 'seq', 'event_type', 'attempts', 'next_attempt_at'])
+    .where('business_id', '=', endpoint.business_id)
+    .where('endpoint_id', '=', endpoint.id)
+    .where('status', '=', 'pending')
+    .orderBy('batch_id')
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  if (rows.length === 0) return [];
+  const batches = await readBatches(db, endpoint.business_id, [...new Set(rows.map((r) => r.batch_id))]);
+  const byId = new Map(batches.map((b) => [b.id, { created_at: b.created_at, texts: eventTexts(b.data, b.types.length) }]));
+  return rows.map((r) => {
+    const batch = byId.get(r.batch_id);
+    return { ...r, next_attempt_at: r.next_attempt_at as string, event_created_at: batch?.created_at ?? '', data: batch?.texts[r.seq] ?? 'null' };
+  });
 }
 
 /** The endpoint's oldest queued batches, as many as hold at most `maxEvents` events (at least one batch). */
@@ -173,14 +181,7 @@ export async function queuedBatches(db: Db, endpoint: EndpointRow, maxEvents: nu
     ids.push(head.batch_id);
     events += head.events;
   }
-  if (ids.length === 0) return [];
-  return db
-    .selectFrom('event_batches')
-    .select(['id', 'created_at', 'types', 'data'])
-    .where('business_id', '=', endpoint.business_id)
-    .where('id', '=', sql<string>`any(${ids}::text[])`)
-    .orderBy('id')
-    .execute();
+  return ids.length === 0 ? [] : readBatches(db, endpoint.business_id, ids);
 }
 
 /** The subscribed events of queued batches as deliveries not yet written: their first attempt is due now. */

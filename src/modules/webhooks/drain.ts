@@ -92,8 +92,8 @@ function heartbeat(job: Job, holder: string, ctx: WorkerContext): { lost: () => 
   return { lost: () => lost, stop: () => clearInterval(timer) };
 }
 
-const body = (endpoint: EndpointRow, d: DueDelivery) =>
-  `{"id":${JSON.stringify(eventId(d.batch_id, d.seq))},"type":${JSON.stringify(d.event_type)},"created_at":${JSON.stringify(d.event_created_at)},"business_id":${JSON.stringify(endpoint.business_id)},"data":${d.data}}`;
+const body = (endpoint: EndpointRow, d: DueDelivery, id: string) =>
+  `{"id":${JSON.stringify(id)},"type":${JSON.stringify(d.event_type)},"created_at":${JSON.stringify(d.event_created_at)},"business_id":${JSON.stringify(endpoint.business_id)},"data":${d.data}}`;
 
 interface Round {
   records: AttemptRecord[];
@@ -112,9 +112,10 @@ async function sendRound(endpoint: EndpointRow, due: DueDelivery[], ctx: WorkerC
   for (const d of due) {
     const now = ctx.clock();
     if (ctx.signal.aborted || lost() || Date.parse(d.next_attempt_at) > now.getTime()) break;
-    const text = body(endpoint, d);
+    const id = eventId(d.batch_id, d.seq);
+    const text = body(endpoint, d, id);
     // The signature's timestamp is wall-clock time: receivers compare it with their own clock.
-    const headers = signer.headers(eventId(d.batch_id, d.seq), text, new Date());
+    const headers = signer.headers(id, text, new Date());
     const result = await postWebhook(endpoint.url, headers, text, { allowPrivate: ctx.config.webhookAllowPrivate, timeoutMs: TIMEOUT_MS });
     const outcome = attemptOutcome({
       statusCode: result.status,
