@@ -203,6 +203,12 @@ async function subscribe(client: HttpClient, fixture: Fixture, receiver: Receive
   await client.json('POST', '/api/v1/webhook-endpoints', { url, events: ['*'] }, { authorization: `Bearer ${fixture.token}` }, 201);
 }
 
+async function eventCount(server: RunningServer, fixture: Fixture): Promise<number> {
+  const counted = await sql<{ n: number }>`
+    select coalesce(sum(cardinality(types)), 0)::int as n from event_batches where business_id = ${fixture.businessId}`.execute(server.database.db);
+  return counted.rows[0]?.n ?? 0;
+}
+
 /**
  * Waits until every event of the business arrived (at most 5 minutes), then sums up.
  * `deliveredFrom`: when delivery started after the load (--deliver-after), else undefined.
@@ -214,9 +220,7 @@ async function webhookResult(
   phase: { start: number; end: number },
   deliveredFrom: number | undefined,
 ): Promise<WebhookResult> {
-  const counted = await sql<{ n: number }>`
-    select coalesce(sum(cardinality(types)), 0)::int as n from event_batches where business_id = ${fixture.businessId}`.execute(server.database.db);
-  const events = counted.rows[0]?.n ?? 0;
+  const events = await eventCount(server, fixture);
   log(`webhook: waiting for ${events} events (${(await receiver.snapshot()).unique} arrived so far)`);
   const got = await receiver.waitFor(events, 300_000);
   const receivedAt = got.receivedAt ?? [];
@@ -270,6 +274,8 @@ async function benchOnce(target: Target, opts: Options): Promise<BulkResult> {
     if (opts.webhook) await subscribe(client, fixture, receiver);
     const bodies = bulkBodies(fixture, BODY_VARIANTS, SHAPE.invoices, SHAPE.lines, opts.approve);
     if (opts.warmup > 0) await load(client, fixture.token, bodies, opts.concurrency, opts.warmup);
+    // Delivery during the load: the warm-up's events are delivered first, not while the baseline runs.
+    if (opts.webhook && !opts.deliverAfter) await receiver.waitFor(await eventCount(server, fixture), 120_000);
 
     // The baseline runs first, on the smaller tables: the ratio errs on the conservative side.
     log(`${target.name}: baseline, plain multi-row INSERTs × ${opts.concurrency} workers, ${opts.seconds} s`);

@@ -70,17 +70,27 @@ function replay(reply: FastifyReply, stored: StoredResponse, expected: string) {
   return reply.code(stored.statusCode).header('idempotent-replayed', 'true').type(stored.contentType).send(stored.body);
 }
 
-export interface RespondOptions<T> {
+interface RespondCommon {
   status: number;
   format: ProblemFormatter;
-  /** Maps the use case result to the response body (serialized through the route's schema). */
-  body: (result: T) => unknown;
   /**
    * For responses that carry a secret shown once (a new token): what the idempotency record
    * keeps instead, so the secret is never stored in clear. Replays return this version.
    */
   redact?: (payload: string) => string;
 }
+
+export type RespondOptions<T> = RespondCommon &
+  (
+    | {
+        /** Maps the use case result to the response body (serialized through the route's schema). */
+        body: (result: T) => unknown;
+      }
+    | {
+        /** Writes the response text itself, held to the route's schema by its tests (bulk documents). */
+        serialize: (result: T) => string;
+      }
+  );
 
 /**
  * Runs a write use case for a POST and sends its response. With an Idempotency-Key the
@@ -96,7 +106,7 @@ export async function respond<T>(
   const ctx = contextOf(request);
   const serialize = (result: T) => {
     reply.code(options.status);
-    return reply.serialize(options.body(result)) as string;
+    return 'serialize' in options ? options.serialize(result) : (reply.serialize(options.body(result)) as string);
   };
   const key = idempotencyKey(request);
   if (key === undefined) {

@@ -7,6 +7,8 @@ import { DRAIN_QUEUE } from '../webhooks/names.ts';
 export interface OutboxEvent {
   type: string;
   data: unknown;
+  /** `data` already serialized, when its caller has the text (documentJson). */
+  json?: string | undefined;
 }
 
 /** Event i of batch B is `B.0000i`: stable, and in creation order when sorted as text. */
@@ -43,7 +45,7 @@ export async function emitEvents(tx: Tx, businessId: string, createdAt: string, 
   if (events.length === 0) return;
   const id = uuidv7();
   const types = events.map((e) => e.type);
-  const data = batchText(events.map((e) => JSON.stringify(e.data)));
+  const data = batchText(events.map((e) => e.json ?? JSON.stringify(e.data)));
   const marked = await sql<{ endpoint_id: string }>`
     with batch as (
       insert into event_batches (business_id, id, created_at, types, data)

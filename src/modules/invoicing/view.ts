@@ -55,6 +55,19 @@ function lineView(line: InvoiceLineRow) {
 
 export type DocumentView = ReturnType<typeof documentView>;
 
+const jsonOfView = new WeakMap<DocumentView, string>();
+
+/**
+ * A view's JSON text, serialized once: a bulk call's events and its response carry the same
+ * documents (114 KB for 50 invoices), which were serialized twice (docs/PERFORMANCE.md).
+ * Views are not changed once built, so the text stays theirs.
+ */
+export function documentJson(view: DocumentView): string {
+  const text = jsonOfView.get(view) ?? JSON.stringify(view);
+  jsonOfView.set(view, text);
+  return text;
+}
+
 /** Where a document's PDF and hosted page live; only invoices have a customer-facing page. */
 function links(row: InvoiceRow, baseUrl: string) {
   const plural = row.kind === 'invoice' ? 'invoices' : 'bills';

@@ -14,7 +14,7 @@ import { applyCustomerCredits } from '../notes/customer-credits.ts';
 import { takeEntityIds, takeInvoiceNumbers } from './numbering.ts';
 import type { PreparedDocument } from './prepare.ts';
 import type { JournalEntryDraft } from './types.ts';
-import { type DocumentView, documentView, type EntryView } from './view.ts';
+import { documentJson, type DocumentView, documentView, type EntryView } from './view.ts';
 
 export const eventPrefix = (kind: InvoiceRow['kind']) => (kind === 'invoice' ? 'INVOICE' : 'BILL');
 
@@ -156,7 +156,8 @@ export async function writeDocuments(
 
 function creationEvents(view: DocumentView): OutboxEvent[] {
   const prefix = eventPrefix(view.object);
-  const events: OutboxEvent[] = [{ type: `${prefix}_CREATED`, data: view }];
-  if (view.finalized_at !== null) events.push({ type: `${prefix}_APPROVED`, data: view });
+  const json = documentJson(view);
+  const events: OutboxEvent[] = [{ type: `${prefix}_CREATED`, data: view, json }];
+  if (view.finalized_at !== null) events.push({ type: `${prefix}_APPROVED`, data: view, json });
   return events;
 }
