@@ -38,9 +38,11 @@ const texts = new WeakMap<Columns, Map<string, string>>();
 
 function insertText(table: string, columns: Columns): string {
   const byTable = texts.get(columns) ?? new Map<string, string>();
-  texts.set(columns, byTable);
-  const text = byTable.get(table) ?? composeInsert(table, columns);
+  const known = byTable.get(table);
+  if (known !== undefined) return known;
+  const text = composeInsert(table, columns);
   byTable.set(table, text);
+  texts.set(columns, byTable);
   return text;
 }
 

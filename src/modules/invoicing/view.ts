@@ -63,7 +63,9 @@ const jsonOfView = new WeakMap<DocumentView, string>();
  * Views are not changed once built, so the text stays theirs.
  */
 export function documentJson(view: DocumentView): string {
-  const text = jsonOfView.get(view) ?? JSON.stringify(view);
+  const known = jsonOfView.get(view);
+  if (known !== undefined) return known;
+  const text = JSON.stringify(view);
   jsonOfView.set(view, text);
   return text;
 }

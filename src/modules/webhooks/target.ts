@@ -133,12 +133,8 @@ async function readExcerpt(body: AsyncIterable<Buffer>): Promise<string> {
   return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
 }
 
-const failure = (error: unknown): PostResult => ({
-  status: null,
-  excerpt: null,
-  error: error instanceof Error ? error.message || error.name : String(error),
-  retryAfterMs: null,
-});
+/** An attempt that got no answer: a network error, a timeout or a refused target. */
+const noAnswer = (error: string): PostResult => ({ status: null, excerpt: null, error, retryAfterMs: null });
 
 /** The request and its answer; every error becomes a result. */
 async function exchange(agent: Agent, url: URL, headers: Record<string, string>, body: string, abort: EventEmitter): Promise<PostResult> {
@@ -154,7 +150,7 @@ async function exchange(agent: Agent, url: URL, headers: Record<string, string>,
     const excerpt = await readExcerpt(response.body);
     return { status: response.statusCode, excerpt, error: null, retryAfterMs: retryAfter(response.headers['retry-after'], Date.now()) };
   } catch (error) {
-    return failure(error);
+    return noAnswer(error instanceof Error ? error.message || error.name : String(error));
   }
 }
 
@@ -166,7 +162,7 @@ export async function postWebhook(raw: string, headers: Record<string, string>, 
   const url = new URL(raw);
   const host = hostOf(url);
   if (!options.allowPrivate && (net.isIP(host) !== 0 ? isPrivateAddress(host) : host === 'localhost')) {
-    return { status: null, excerpt: null, error: `refused: ${host} is a private address`, retryAfterMs: null };
+    return noAnswer(`refused: ${host} is a private address`);
   }
   // undici accepts an EventEmitter as its abort signal; on Node 20 an AbortController costs
   // it some 15 µs more per request. The abort cuts a request that is sending or receiving,
@@ -176,7 +172,7 @@ export async function postWebhook(raw: string, headers: Record<string, string>, 
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<PostResult>((resolve) => {
     timer = setTimeout(() => {
-      resolve({ status: null, excerpt: null, error: `timeout after ${options.timeoutMs} ms`, retryAfterMs: null });
+      resolve(noAnswer(`timeout after ${options.timeoutMs} ms`));
       abort.emit('abort');
     }, options.timeoutMs);
   });
