@@ -37,7 +37,7 @@ export function registerTokens(program: Command): void {
     .option('--scopes <list>', "comma-separated scopes: '*' or <resource>.<ACTION>, e.g. 'customers.*,invoices.READ'", '*')
     .addHelpText(
       'after',
-      '\nResources: invoices, bills, customers, vendors, items, orders, charges, files, webhooks, imports, reports.\n' +
+      '\nResources: invoices, bills, customers, vendors, items, orders, charges, files, webhooks, imports, reports, integrations, banking.\n' +
         'Actions: CREATE, READ, UPDATE, DELETE or *.\n\n' +
         "Example:\n  billow tokens create --business 0190… --name reporting --scopes 'invoices.READ,reports.READ'\n",
     )

@@ -11,6 +11,8 @@ export const RESOURCES = [
   'webhooks',
   'imports',
   'reports',
+  'integrations',
+  'banking',
   'businesses',
 ] as const;
 export const ACTIONS = ['CREATE', 'READ', 'UPDATE', 'DELETE'] as const;
