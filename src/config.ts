@@ -29,6 +29,8 @@ export interface Config {
   csvSyncMaxRows: number;
   /** Invoices written per transaction (with their checkpoint) by a background import. */
   importChunkInvoices: number;
+  /** Templates (one invoice each) claimed and written per transaction by the recurring scheduler. */
+  recurringChunkTemplates: number;
   /** Run the background workers inside the server process (`billow worker` runs them alone). */
   workers: boolean;
   /** How long a claimed job stays with its worker without a heartbeat (a killed worker's jobs return after it). */
@@ -126,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     fileMaxBytes: int(env, 'FILE_MAX_BYTES', 100 * 1024 * 1024, 1, 64 * 1024 * 1024 * 1024),
     csvSyncMaxRows: int(env, 'CSV_SYNC_MAX_ROWS', 5000, 1, 1_000_000),
     importChunkInvoices: int(env, 'IMPORT_CHUNK_INVOICES', 1000, 1, 100_000),
+    recurringChunkTemplates: int(env, 'RECURRING_CHUNK_TEMPLATES', 500, 1, 10_000),
     workers: bool(env, 'WORKERS', true),
     jobLeaseSeconds: int(env, 'JOB_LEASE_SECONDS', 30, 1, 3600),
     webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),

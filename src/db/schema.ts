@@ -22,7 +22,7 @@ export interface BusinessesTable {
   address: Json;
   tax_id: string | null;
   locale: string | null;
-  time_zone: string | null;
+  time_zone: Generated<string>;
   footer: string | null;
   terms: string | null;
   credit_note_prefix: Generated<string>;
@@ -472,6 +472,8 @@ export interface DB {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_queue: WebhookQueueTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  recurring_templates: RecurringTemplatesTable;
+  recurring_invoices: RecurringInvoicesTable;
 }
 
 export type Business = Selectable<BusinessesTable>;
@@ -483,3 +485,45 @@ export type OrderLineRow = Selectable<OrderLinesTable>;
 export type CreditNoteRow = Selectable<CreditNotesTable>;
 export type CreditNoteLineRow = Selectable<CreditNoteLinesTable>;
 export type ImportRow = Selectable<ImportsTable>;
+
+export interface RecurringTemplatesTable {
+  business_id: string;
+  id: string;
+  name: string;
+  status: 'active' | 'paused' | 'completed' | 'canceled';
+  customer_id: string;
+  currency: string | null;
+  place_of_supply: string | null;
+  description: string | null;
+  notes: string | null;
+  line_items: Json;
+  frequency: 'day' | 'week' | 'month' | 'year';
+  interval: number;
+  day_of_month: string | null;
+  weekday: string | null;
+  start_date: string;
+  end_type: 'never' | 'on_date' | 'after_count';
+  end_date: string | null;
+  end_count: number | null;
+  due_days: number | null;
+  mode: 'draft' | 'finalize' | 'send';
+  include_delayed_charges: boolean;
+  backfill: boolean;
+  next_invoice_date: string | null;
+  last_invoice_date: string | null;
+  invoices_generated: Generated<number>;
+  consecutive_failures: Generated<number>;
+  last_error: string | null;
+  retry_at: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RecurringInvoicesTable {
+  business_id: string;
+  template_id: string;
+  scheduled_date: string;
+  invoice_id: string;
+}
+
+export type RecurringTemplateRow = Selectable<RecurringTemplatesTable>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, parseDate, todayIn } from './dates.ts';
+import { addDays, canonicalTimeZone, parseDate, startOfDate, todayFor } from './dates.ts';
 
 const badDate = (field: string) => expect.objectContaining({ code: 'validation.invalid', field });
 
@@ -67,9 +67,24 @@ describe('addDays', () => {
   });
 });
 
-describe('todayIn', () => {
-  it('is the UTC date of the clock', () => {
-    expect(todayIn(() => new Date('2026-05-12T23:59:59Z'))).toBe('2026-05-12');
-    expect(todayIn(() => new Date('2026-05-12T23:30:00-05:00'))).toBe('2026-05-13');
+describe('todayFor', () => {
+  it('is the date of the clock in the business time zone, UTC by default', () => {
+    expect(todayFor({ time_zone: 'UTC' }, () => new Date('2026-05-12T23:59:59Z'))).toBe('2026-05-12');
+    expect(todayFor({ time_zone: null }, () => new Date('2026-05-12T23:30:00-05:00'))).toBe('2026-05-13');
+    expect(todayFor({ time_zone: 'America/New_York' }, () => new Date('2026-05-13T03:59:59Z'))).toBe('2026-05-12');
+    expect(todayFor({ time_zone: 'Asia/Kolkata' }, () => new Date('2026-05-12T18:30:00Z'))).toBe('2026-05-13');
+  });
+});
+
+describe('startOfDate and canonicalTimeZone', () => {
+  it('midnight moves with DST in America/New_York', () => {
+    expect(startOfDate('2027-03-14', 'America/New_York').toISOString()).toBe('2027-03-14T05:00:00.000Z');
+    expect(startOfDate('2027-03-15', 'America/New_York').toISOString()).toBe('2027-03-15T04:00:00.000Z');
+  });
+  it('accepts IANA names in any case and refuses the rest', () => {
+    expect(canonicalTimeZone('america/new_york')).toBe('America/New_York');
+    expect(canonicalTimeZone('UTC')).toBe('UTC');
+    expect(canonicalTimeZone('Mars/Olympus')).toBeUndefined();
+    expect(canonicalTimeZone('+05:30')).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { DateTime, IANAZone } from 'luxon';
 import { invalid } from './errors.ts';
 
 // The calendar date as written; a time or offset, if any, is checked and then ignored.
@@ -67,7 +68,21 @@ export function addDays(date: string, days: number): string {
   return result;
 }
 
-/** Today's calendar date in UTC. */
-export function todayIn(clock: () => Date): string {
-  return formatUtcDate(clock().getTime());
+/**
+ * "Today" for a business: the calendar date on its clock in its time zone (IANA, default UTC).
+ * Every default date and date check in Billow asks this one function (docs/recurring.md).
+ */
+export function todayFor(business: { time_zone: string | null }, clock: () => Date): string {
+  return DateTime.fromJSDate(clock(), { zone: business.time_zone ?? 'UTC' }).toISODate() as string;
+}
+
+/** The moment a calendar date begins in a time zone (its midnight, or the first moment after a DST gap). */
+export function startOfDate(date: string, timeZone: string): Date {
+  return DateTime.fromISO(date, { zone: timeZone }).startOf('day').toJSDate();
+}
+
+/** The IANA name of a time zone in its canonical spelling, or undefined if it is not one. */
+export function canonicalTimeZone(name: string): string | undefined {
+  if (!IANAZone.isValidZone(name)) return undefined;
+  return new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
 }

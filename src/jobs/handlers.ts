@@ -1,3 +1,5 @@
+import { runScheduler } from '../modules/recurring/run-scheduler.ts';
+import { RECURRING_QUEUE } from '../modules/recurring/runs.ts';
 import { runDrainJob } from '../modules/webhooks/drain.ts';
 import { DRAIN_QUEUE } from '../modules/webhooks/names.ts';
 import { importHandler } from './import-job.ts';
@@ -16,5 +18,8 @@ export function jobHandlers(): JobHandler[] {
     // events in order, one request at a time, 16 endpoints at once per process. Retries are
     // scheduled per delivery, so the job itself only fails when the database does.
     { queue: DRAIN_QUEUE, concurrency: 16, maxAttempts: 100, handle: runDrainJob },
+    // One run per business (plus helpers on a big day); a failing run retries with backoff
+    // for days rather than leave a business's schedule dead.
+    { queue: RECURRING_QUEUE, concurrency: 2, maxAttempts: 200, handle: runScheduler },
   ];
 }

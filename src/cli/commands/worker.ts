@@ -21,7 +21,7 @@ function write(level: string, obj: object, msg?: string): void {
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('Run the background workers alone (CSV imports, webhook delivery, mail), without the HTTP API. Scale out by starting more of them against one PostgreSQL.')
+    .description('Run the background workers alone (CSV imports, webhook delivery, mail, recurring invoices), without the HTTP API. Scale out by starting more of them against one PostgreSQL.')
     .action(async () => {
       const config = loadConfig();
       const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 4 });

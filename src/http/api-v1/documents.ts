@@ -31,11 +31,12 @@ const RESOURCES: DocumentResource[] = [
   { kind: 'bill', path: '/bills', resource: 'bills', input: BillInput, response: BillResponse, partyFilter: 'vendor_id', approve: 'approve' },
 ];
 
-const listQuery = (partyFilter: string) =>
+const listQuery = (r: DocumentResource) =>
   Closed({
     ...ListQuery.properties,
+    ...(r.kind === 'invoice' ? { recurring_template_id: Type.Optional(Type.String({ maxLength: 64, description: 'Invoices made by this recurring template, and the invoice it was made from.' })) } : {}),
     status: Type.Optional(Type.Union(['draft', 'open', 'partially_paid', 'manual_paid', 'stripe_paid', 'void'].map((s) => Type.Literal(s)))),
-    [partyFilter]: Type.Optional(Type.String({ maxLength: 64 })),
+    [r.partyFilter]: Type.Optional(Type.String({ maxLength: 64 })),
     import_id: Type.Optional(Type.String({ maxLength: 64 })),
     created_from: Type.Optional({ ...Timestamp, description: 'Created at or after (inclusive).' }),
     created_to: Type.Optional({ ...Timestamp, description: 'Created at or before (inclusive).' }),
@@ -116,7 +117,7 @@ function registerResource(app: FastifyInstance, r: DocumentResource): void {
         tags,
         summary: `List ${r.resource}`,
         description: `A page of ${r.resource}, newest first, filtered by status, ${r.partyFilter}, import and creation time.`,
-        querystring: listQuery(r.partyFilter),
+        querystring: listQuery(r),
         response: { 200: PageOf(r.response), ...errorResponses(401, 403, 422) },
       },
     },
@@ -126,6 +127,7 @@ function registerResource(app: FastifyInstance, r: DocumentResource): void {
         status: q.status as string | undefined,
         partyId: q[r.partyFilter] as string | undefined,
         importId: q.import_id as string | undefined,
+        recurringTemplateId: q.recurring_template_id as string | undefined,
         createdFrom: q.created_from as string | undefined,
         createdTo: q.created_to as string | undefined,
         createdAfter: q.created_after as string | undefined,

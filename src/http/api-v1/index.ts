@@ -10,6 +10,7 @@ import { registerNoteRoutes } from './notes.ts';
 import { registerFileRoutes } from './files.ts';
 import { registerImportRoutes } from './imports.ts';
 import { registerEventRoutes } from './events.ts';
+import { registerRecurringRoutes } from './recurring.ts';
 import { registerReportRoutes } from './reports.ts';
 import { registerSendRoutes } from './sending.ts';
 import { formatNative } from './format.ts';
@@ -26,6 +27,7 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerSendRoutes(app);
   registerChargeRoutes(app);
   registerNoteRoutes(app);
+  registerRecurringRoutes(app);
   registerReportRoutes(app);
   registerOrderRoutes(app);
   await registerFileRoutes(app);

@@ -14,6 +14,7 @@ import { formatBulk, itemError } from './format.ts';
 import { checkBatchSize, checkItem, ItemErrorSchema } from './items.ts';
 import { registerBulkCreditNotes } from './notes.ts';
 import { registerBulkOrders } from './orders.ts';
+import { registerBulkRecurring } from './recurring.ts';
 
 interface Dialect {
   kind: 'invoice' | 'bill';
@@ -124,4 +125,5 @@ export async function bulkSurface(app: FastifyInstance): Promise<void> {
   for (const dialect of DIALECTS) registerDialect(app, dialect);
   registerBulkOrders(app);
   registerBulkCreditNotes(app);
+  registerBulkRecurring(app);
 }

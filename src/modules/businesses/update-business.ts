@@ -1,7 +1,9 @@
 import type { Business } from '../../db/schema.ts';
 import { invalid, notFound, required } from '../../domain/errors.ts';
+import { canonicalTimeZone } from '../../domain/dates.ts';
 import { gstStateCode, isPlaceOfSupply, stateLabel } from '../../domain/tax.ts';
 import { type Context, transact } from '../context.ts';
+import { scheduleRun } from '../recurring/runs.ts';
 import { assertNumbering, forgetBusiness } from './create-business.ts';
 
 export interface PostalAddress {
@@ -38,17 +40,16 @@ function assertLocale(locale: string): void {
   }
 }
 
-function assertTimeZone(timeZone: string): void {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone });
-  } catch {
-    throw invalid(`'${timeZone}' is not an IANA time zone such as Asia/Kolkata.`, 'time_zone');
-  }
+/** An IANA zone in its canonical spelling; null (clear it) means UTC, the default. */
+function timeZoneOf(timeZone: string | null): string {
+  if (timeZone === null) return 'UTC';
+  const canonical = canonicalTimeZone(timeZone);
+  if (!canonical) throw invalid(`'${timeZone}' is not an IANA time zone such as Asia/Kolkata.`, 'time_zone');
+  return canonical;
 }
 
 function validatePatch(business: Business, patch: BusinessPatch): void {
   if (patch.locale) assertLocale(patch.locale);
-  if (patch.time_zone) assertTimeZone(patch.time_zone);
   const state = patch.state === undefined ? business.state : patch.state;
   if (business.country === 'IN') {
     if (!state) throw required('state');
@@ -78,12 +79,15 @@ export async function updateBusiness(ctx: Context, id: string, patch: BusinessPa
     const business = await tx.selectFrom('businesses').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!business) throw notFound('Business', id);
     validatePatch(business, patch);
-    const { address, ...rest } = patch;
+    const { address, time_zone, ...rest } = patch;
+    // Another zone moves every template's midnight: the scheduler looks again now.
+    if (time_zone !== undefined) await scheduleRun(tx, id, ctx.clock(), undefined, ctx.clock());
     return tx
       .updateTable('businesses')
       .set({
         ...rest,
         ...(address !== undefined ? { address: address === null ? null : JSON.stringify(address) } : {}),
+        ...(time_zone !== undefined ? { time_zone: timeZoneOf(time_zone) } : {}),
         updated_at: ctx.clock().toISOString(),
       })
       .where('id', '=', id)

@@ -29,14 +29,14 @@ export interface CreateOutcome {
   failed: number;
 }
 
-type Slot = { input: DocumentInput; prepared?: PreparedDocument; error?: DomainError };
+type Slot = { input: DocumentInput; origin?: DocumentOrigin | undefined; prepared?: PreparedDocument; error?: DomainError };
 
-const prepareOptions = (ctx: Context, options: CreateOptions, now: string) => ({
+const prepareOptions = (ctx: Context, options: CreateOptions, now: string, slot: Slot) => ({
   kind: options.kind,
   maxLineItems: options.maxLineItems,
   now,
   clock: ctx.clock,
-  origin: options.origin,
+  origin: slot.origin ?? options.origin,
   placeFromCustomer: options.placeFromCustomer,
 });
 
@@ -44,7 +44,7 @@ function prepareAll(slots: Slot[], refs: References, ctx: Context, options: Crea
   for (const slot of slots) {
     if (slot.error) continue;
     try {
-      slot.prepared = prepareDocument(slot.input, refs, prepareOptions(ctx, options, now));
+      slot.prepared = prepareDocument(slot.input, refs, prepareOptions(ctx, options, now, slot));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       slot.error = error;
@@ -124,9 +124,9 @@ interface Batch {
 }
 
 /** Everything outside the transaction: validate, resolve references (one query per kind), price. */
-async function prepareBatch(ctx: Context, inputs: (DocumentInput | DomainError)[], options: CreateOptions): Promise<Batch> {
+async function prepareBatch(ctx: Context, inputs: (DocumentInput | DomainError)[], options: CreateOptions, origins: DocumentOrigin[] = []): Promise<Batch> {
   const now = ctx.clock().toISOString();
-  const slots: Slot[] = inputs.map((input) => (input instanceof DomainError ? { input: { line_items: [] }, error: input } : { input }));
+  const slots: Slot[] = inputs.map((input, i) => (input instanceof DomainError ? { input: { line_items: [] }, error: input } : { input, origin: origins[i] }));
   const valid = slots.filter((s) => !s.error).map((s) => s.input);
   const refs = await resolveReferences(ctx.db, ctx.businessId, options.kind, valid);
   prepareAll(slots, refs, ctx, options, now);
@@ -217,7 +217,7 @@ async function addExtraLines(tx: Tx, ctx: Context, batch: Batch, options: AllOrN
     slot.input = { ...slot.input, line_items: [...slot.input.line_items, ...added] };
     try {
       const id = slot.prepared?.invoice.id;
-      slot.prepared = prepareDocument(slot.input, batch.refs, { ...prepareOptions(ctx, options, batch.now), id });
+      slot.prepared = prepareDocument(slot.input, batch.refs, { ...prepareOptions(ctx, options, batch.now, slot), id });
     } catch (error) {
       if (error instanceof DomainError) throw within(error, `${options.listField}[${index}]`);
       throw error;
@@ -248,4 +248,26 @@ export async function createAllDocuments(ctx: Context, inputs: DocumentInput[], 
     if (isRefusal(error)) throw refusalError(error, options.kind);
     throw error;
   }
+}
+
+/** A document and where it comes from: each scheduled invoice names its own template. */
+export interface SourcedInput {
+  input: DocumentInput;
+  origin: DocumentOrigin;
+}
+
+/**
+ * createDocuments inside the caller's transaction, each document with its own origin: the
+ * recurring scheduler, whose template locks and advances commit with the invoices they made.
+ * A document whose preparation fails fails alone; extra lines (delayed charges) join the good
+ * ones. A refusal by the database rolls the caller's whole transaction back, for it to retry.
+ */
+export async function createDocumentsIn(tx: Tx, ctx: Context, items: SourcedInput[], options: CreateOptions & { extraLines?: ExtraLines | undefined }): Promise<CreateOutcome> {
+  const inTx: Context = { ...ctx, db: tx, hooks: undefined };
+  const batch = await prepareBatch(inTx, items.map((i) => i.input), options, items.map((i) => i.origin));
+  if (options.extraLines) {
+    const good: Batch = { ...batch, slots: batch.slots.filter((s) => s.prepared) };
+    await addExtraLines(tx, inTx, good, { ...options, listField: 'documents' }, options.extraLines);
+  }
+  return writeBatch(tx, batch, inTx, options, false);
 }

@@ -1,7 +1,7 @@
 import { newHostedToken, uuidv7 } from '../../ids.ts';
 import type { Business, InvoiceKind, InvoiceLineRow, InvoiceRow } from '../../db/schema.ts';
 import { isCurrency, toMinorUnits } from '../../domain/currency.ts';
-import { addDays, parseDate, todayIn } from '../../domain/dates.ts';
+import { addDays, parseDate, todayFor } from '../../domain/dates.ts';
 import { formatScaled, parseScaled, toSafeNumber } from '../../domain/decimal.ts';
 import { DomainError, invalid, notFound, required } from '../../domain/errors.ts';
 import { type InvoiceTotals, type LineInput, type PricedLine, priceInvoice } from '../../domain/pricing.ts';
@@ -45,8 +45,7 @@ type LaterColumns =
   | 'delivered_on'
   | 'paid_on'
   | 'voided_at'
-  | 'stripe_invoice_id'
-  | 'recurring_template_id';
+  | 'stripe_invoice_id';
 
 /** A validated, priced document ready to insert; number and entity id come at write time. */
 export interface PreparedDocument {
@@ -170,8 +169,8 @@ function lineRow(businessId: string, invoiceId: string, index: number, filled: F
   };
 }
 
-function datesOf(input: DocumentInput, party: AnyRow, clock: () => Date): { date: string; dueDate: string } {
-  const date = input.date === undefined ? todayIn(clock) : parseDate(input.date, 'date');
+function datesOf(input: DocumentInput, party: AnyRow, business: Business, clock: () => Date): { date: string; dueDate: string } {
+  const date = input.date === undefined ? todayFor(business, clock) : parseDate(input.date, 'date');
   const dueDate = input.due_date === undefined ? addDays(date, party.payment_terms_days as number) : parseDate(input.due_date, 'due_date');
   if (dueDate < date) throw invalid('due_date must not be before date.', 'due_date');
   return { date, dueDate };
@@ -197,7 +196,7 @@ export function prepareDocument(input: DocumentInput, refs: References, options:
   }
   const currency = resolveCurrency(input, party, business);
   const placeOfSupply = resolvePlaceOfSupply(input, party, business, options);
-  const { date, dueDate } = datesOf(input, party, options.clock);
+  const { date, dueDate } = datesOf(input, party, business, options.clock);
   const regime = taxRegime(business, placeOfSupply);
   const filled = input.line_items.map((line, i) => fillLine(line, `line_items[${i}]`, refs, currency));
   const priced = priceInvoice(
@@ -237,6 +236,7 @@ export function prepareDocument(input: DocumentInput, refs: References, options:
       hosted_token: newHostedToken(),
       order_id: options.origin?.order_id ?? null,
       import_id: options.origin?.import_id ?? null,
+      recurring_template_id: options.origin?.recurring_template_id ?? null,
       created_at: now,
       updated_at: now,
     },

@@ -57,6 +57,7 @@ export interface DocumentFilters {
   status?: string | undefined;
   partyId?: string | undefined;
   importId?: string | undefined;
+  recurringTemplateId?: string | undefined;
   createdFrom?: string | undefined;
   createdTo?: string | undefined;
   createdAfter?: string | undefined;
@@ -78,6 +79,7 @@ export async function listDocuments(
   if (filters.status) query = query.where('status', '=', filters.status);
   if (filters.partyId) query = query.where(partyColumn, '=', filters.partyId);
   if (filters.importId) query = query.where('import_id', '=', filters.importId);
+  if (filters.recurringTemplateId) query = query.where('recurring_template_id', '=', filters.recurringTemplateId);
   if (filters.createdFrom) query = query.where('created_at', '>=', filters.createdFrom);
   if (filters.createdTo) query = query.where('created_at', '<=', filters.createdTo);
   if (filters.createdAfter) query = query.where('created_at', '>', filters.createdAfter);

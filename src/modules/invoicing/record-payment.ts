@@ -1,6 +1,7 @@
 import { uuidv7 } from '../../ids.ts';
 import type { InvoiceKind } from '../../db/schema.ts';
-import { parseDate, todayIn } from '../../domain/dates.ts';
+import { parseDate, todayFor } from '../../domain/dates.ts';
+import { getBusinessCached } from '../businesses/create-business.ts';
 import { toSafeNumber } from '../../domain/decimal.ts';
 import { invalid } from '../../domain/errors.ts';
 import { applyPayment, type PaymentSource } from '../../domain/invoice-state.ts';
@@ -25,7 +26,7 @@ export interface PaymentInput {
  * Cr Bank for bills), status by the domain state machine, events in the same transaction.
  */
 export async function recordPayment(ctx: Context, kind: InvoiceKind, id: string, input: PaymentInput): Promise<DocumentView> {
-  const paidOn = input.paid_on === undefined ? todayIn(ctx.clock) : parseDate(input.paid_on, 'paid_on');
+  const paidOn = input.paid_on === undefined ? todayFor(await getBusinessCached(ctx.db, ctx.businessId), ctx.clock) : parseDate(input.paid_on, 'paid_on');
   const source = input.source ?? 'manual';
   return transact(ctx, async (tx) => {
     const row = await lockDocument(tx, ctx.businessId, kind, id);

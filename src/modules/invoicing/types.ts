@@ -38,6 +38,7 @@ export interface DocumentInput {
 export interface DocumentOrigin {
   order_id?: string | undefined;
   import_id?: string | undefined;
+  recurring_template_id?: string | undefined;
 }
 
 export interface JournalEntryDraft {

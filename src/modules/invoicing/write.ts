@@ -91,7 +91,7 @@ function invoiceRow(d: PreparedDocument, number: string | null, entityId: string
     import_id: i.import_id,
     entity_id: entityId,
     stripe_invoice_id: null,
-    recurring_template_id: null,
+    recurring_template_id: i.recurring_template_id,
     delivered: false,
     delivered_on: null,
     paid_on: d.approve && d.totals.total === 0n ? now : null,

@@ -14,7 +14,7 @@ import {
   settleCredit,
   statusAfterNote,
 } from '../../domain/credit-notes.ts';
-import { parseDate, todayIn } from '../../domain/dates.ts';
+import { parseDate, todayFor } from '../../domain/dates.ts';
 import { formatScaled, parseScaled, toSafeNumber } from '../../domain/decimal.ts';
 import { invalid, notFound } from '../../domain/errors.ts';
 import type { InvoiceStatus } from '../../domain/invoice-state.ts';
@@ -183,7 +183,7 @@ export function prepareNote(input: NoteInput, invoices: Map<string, InvoiceState
   if (!state) throw notFound('Invoice', input.invoice_id, 'invoice_id');
   assertCanIssueNote(kind, state.status);
   if (input.lines.length > options.maxLines) throw invalid(`At most ${options.maxLines} lines per note.`, 'lines');
-  const date = input.date === undefined ? todayIn(options.clock) : parseDate(input.date, 'date');
+  const date = input.date === undefined ? todayFor(business, options.clock) : parseDate(input.date, 'date');
   assertNoteDate(kind, isGstBusiness(business), state.row.date, date);
   if (kind === 'debit_note' && (input.refund_amount || input.credit_amount || input.out_of_band_amount)) {
     throw invalid('A debit note has no settlement amounts.', 'refund_amount');
