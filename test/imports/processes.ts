@@ -77,8 +77,8 @@ function spawnChild(args: string[], env: NodeJS.ProcessEnv, url: string): Child 
 }
 
 /** `billow worker`: the background workers alone, against the same database and data directory. */
-export function startWorker(dataDir: string): Child {
-  return spawnChild([path.join(ROOT, 'bin', 'billow.js'), 'worker'], childEnv(dataDir, {}), '');
+export function startWorker(dataDir: string, extra: Record<string, string> = {}): Child {
+  return spawnChild([path.join(ROOT, 'bin', 'billow.js'), 'worker'], childEnv(dataDir, extra), '');
 }
 
 export async function workerReady(worker: Child): Promise<void> {

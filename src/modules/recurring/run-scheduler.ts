@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { holdLease, type Job } from '../../jobs/queue.ts';
 import type { WorkerContext } from '../../jobs/runner.ts';
 import { getBusiness } from '../businesses/create-business.ts';
@@ -32,6 +33,7 @@ export async function runScheduler(job: Job, w: WorkerContext): Promise<undefine
   const ctx: Context = { db: w.db, businessId: business.id, principal: SCHEDULER, clock: w.clock, baseUrl: w.config.publicUrl };
   const limits = { chunk: w.config.recurringChunkTemplates, maxLineItems: w.config.maxLineItems };
   let helped = job.key !== RUN_KEY;
+  let made = 0;
   for (;;) {
     // Shutting down: what committed is checkpointed; the runner hands the job back.
     if (w.signal.aborted) throw new Error('worker stopping');
@@ -40,11 +42,16 @@ export async function runScheduler(job: Job, w: WorkerContext): Promise<undefine
       return generateChunk(tx, ctx, business, limits);
     });
     if (handled === 0) break;
+    made += handled;
+    // PGlite answers in microtasks: without a turn of the event loop between chunks, a big
+    // day would keep the HTTP requests of this process (and its one session) waiting.
+    await setImmediate();
     if (!helped && handled === limits.chunk) {
       for (let i = 1; i <= HELPERS; i++) await scheduleRun(w.db, business.id, w.clock(), `helper-${i}`, w.clock());
       helped = true;
     }
   }
   await scheduleNextRun(w, business.id, business.time_zone);
+  if (made > 0) w.log.info({ business_id: business.id, job: job.key, templates: made }, 'recurring invoices made');
   return undefined;
 }
