@@ -861,6 +861,154 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/recurring-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List recurring templates
+         * @description Newest first, filtered by status and customer.
+         */
+        get: operations["list_recurring_templates_api_v1_recurring_templates_get"];
+        put?: never;
+        /**
+         * Create a recurring template
+         * @description Bills a customer on a schedule: background workers make exactly one invoice per scheduled date (docs/recurring.md).
+         */
+        post: operations["create_recurring_template_api_v1_recurring_templates_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recurring-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a recurring template
+         * @description The template with its next and last invoice dates and its failures.
+         */
+        get: operations["get_recurring_template_api_v1_recurring_templates__id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a recurring template
+         * @description Applies to invoices not yet generated; a new schedule or end takes effect from the first date not yet made.
+         */
+        patch: operations["update_recurring_template_api_v1_recurring_templates__id__patch"];
+        trace?: never;
+    };
+    "/api/v1/recurring-templates/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview the next invoice dates
+         * @description The next `count` dates the template will invoice; writes nothing.
+         */
+        get: operations["get_recurring_template_preview_api_v1_recurring_templates__id__preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recurring-templates/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a recurring template
+         * @description No invoices while paused; dates that fall during the pause are skipped.
+         */
+        post: operations["pause_recurring_template_api_v1_recurring_templates__id__pause_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recurring-templates/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a recurring template
+         * @description Continues from today: the next scheduled date not before today.
+         */
+        post: operations["resume_recurring_template_api_v1_recurring_templates__id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recurring-templates/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a recurring template
+         * @description Final: no more invoices; the invoices already made stay.
+         */
+        post: operations["cancel_recurring_template_api_v1_recurring_templates__id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/recurring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make an invoice recurring
+         * @description A template with the invoice's customer and lines; the invoice's recurring_template_id then points at it.
+         */
+        post: operations["recurring_invoice_api_v1_invoices__id__recurring_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/trial-balance": {
         parameters: {
             query?: never;
@@ -1331,6 +1479,26 @@ export interface paths {
          * @description Up to BULK_MAX_ITEMS (default 50) credit notes, each {invoice_id, …} and independent; always 200 with per-item results in request order.
          */
         post: operations["create_bulk_credit_notes_bulk_credit_notes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/bulk/recurring-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create recurring templates in bulk
+         * @description Up to BULK_MAX_ITEMS (default 50) templates, each independent; always 200 with per-item results in request order.
+         */
+        post: operations["create_bulk_recurring_templates_bulk_recurring_templates_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6819,6 +6987,8 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 include_total?: boolean;
+                /** @description Invoices made by this recurring template, and the invoice it was made from. */
+                recurring_template_id?: string;
                 status?: "draft" | "open" | "partially_paid" | "manual_paid" | "stripe_paid" | "void";
                 customer_id?: string;
                 import_id?: string;
@@ -14221,6 +14391,2279 @@ export interface operations {
             };
         };
     };
+    list_recurring_templates_api_v1_recurring_templates_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                include_total?: boolean;
+                status?: "active" | "paused" | "completed" | "canceled";
+                customer_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "recurring_template";
+                            business_id: string;
+                            name: string;
+                            status: "active" | "paused" | "completed" | "canceled";
+                            customer_id: string;
+                            currency: string | null;
+                            place_of_supply: string | null;
+                            description: string | null;
+                            notes: string | null;
+                            line_items: {
+                                item_id?: string;
+                                name?: string;
+                                description?: string | null;
+                                hsn_code?: string | null;
+                                /** @description Greater than 0, at most 4 decimal places. */
+                                quantity: number | string;
+                                /** @description Integer minor units (cents, paise). */
+                                unit_price?: number;
+                                /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                                tax_rate?: number | string;
+                                /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                                discount_percent?: number | string;
+                                /** @description Integer minor units (cents, paise). */
+                                discount_amount?: number;
+                            }[];
+                            /** @description Dates are calendar dates in the business time zone. */
+                            schedule: {
+                                frequency: "day" | "week" | "month" | "year";
+                                /** @description Every N days, weeks, months or years. */
+                                interval: number;
+                                /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                                day_of_month?: number | "last";
+                                weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                            };
+                            start_date: string;
+                            /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                            end: {
+                                type: "never" | "on_date" | "after_count";
+                                /**
+                                 * Format: date
+                                 * @description on_date: the last date that may be invoiced.
+                                 */
+                                date?: string;
+                                /** @description after_count: how many invoices in all. */
+                                count?: number;
+                            };
+                            due_days: number | null;
+                            mode: "draft" | "finalize" | "send";
+                            include_delayed_charges: boolean;
+                            backfill: boolean;
+                            next_invoice_date: string | null;
+                            last_invoice_date: string | null;
+                            invoices_generated: number;
+                            consecutive_failures: number;
+                            last_error: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        total: number | null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_recurring_template_api_v1_recurring_templates_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Client-chosen id: 1–64 of [A-Za-z0-9_-], e.g. 'ct_acme'. Omit for a UUIDv7. */
+                    id?: string;
+                    customer_id: string;
+                    /**
+                     * Format: date
+                     * @description YYYY-MM-DD
+                     */
+                    start_date: string;
+                    /** @description Allow a start_date before today: every date since then gets its invoice. */
+                    backfill?: boolean;
+                    name: string;
+                    /** @description ISO 4217 code, e.g. INR, USD. */
+                    currency?: string;
+                    /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                    place_of_supply?: string;
+                    description?: string;
+                    notes?: string;
+                    line_items: {
+                        item_id?: string;
+                        name?: string;
+                        description?: string | null;
+                        hsn_code?: string | null;
+                        /** @description Greater than 0, at most 4 decimal places. */
+                        quantity: number | string;
+                        /** @description Integer minor units (cents, paise). */
+                        unit_price?: number;
+                        /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                        tax_rate?: number | string;
+                        /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                        discount_percent?: number | string;
+                        /** @description Integer minor units (cents, paise). */
+                        discount_amount?: number;
+                    }[];
+                    /** @description Dates are calendar dates in the business time zone. */
+                    schedule: {
+                        frequency: "day" | "week" | "month" | "year";
+                        /** @description Every N days, weeks, months or years. */
+                        interval: number;
+                        /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                        day_of_month?: number | "last";
+                        weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                    };
+                    /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                    end: {
+                        type: "never" | "on_date" | "after_count";
+                        /**
+                         * Format: date
+                         * @description on_date: the last date that may be invoiced.
+                         */
+                        date?: string;
+                        /** @description after_count: how many invoices in all. */
+                        count?: number;
+                    };
+                    /** @description due_date = date + due_days; default: the customer's payment terms. */
+                    due_days?: number;
+                    mode: "draft" | "finalize" | "send";
+                    /** @description Sweep the customer's pending delayed charges into each invoice (as POST /api/v1/invoices/batch). */
+                    include_delayed_charges?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "recurring_template";
+                        business_id: string;
+                        name: string;
+                        status: "active" | "paused" | "completed" | "canceled";
+                        customer_id: string;
+                        currency: string | null;
+                        place_of_supply: string | null;
+                        description: string | null;
+                        notes: string | null;
+                        line_items: {
+                            item_id?: string;
+                            name?: string;
+                            description?: string | null;
+                            hsn_code?: string | null;
+                            /** @description Greater than 0, at most 4 decimal places. */
+                            quantity: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            unit_price?: number;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            tax_rate?: number | string;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            discount_percent?: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            discount_amount?: number;
+                        }[];
+                        /** @description Dates are calendar dates in the business time zone. */
+                        schedule: {
+                            frequency: "day" | "week" | "month" | "year";
+                            /** @description Every N days, weeks, months or years. */
+                            interval: number;
+                            /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                            day_of_month?: number | "last";
+                            weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                        };
+                        start_date: string;
+                        /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                        end: {
+                            type: "never" | "on_date" | "after_count";
+                            /**
+                             * Format: date
+                             * @description on_date: the last date that may be invoiced.
+                             */
+                            date?: string;
+                            /** @description after_count: how many invoices in all. */
+                            count?: number;
+                        };
+                        due_days: number | null;
+                        mode: "draft" | "finalize" | "send";
+                        include_delayed_charges: boolean;
+                        backfill: boolean;
+                        next_invoice_date: string | null;
+                        last_invoice_date: string | null;
+                        invoices_generated: number;
+                        consecutive_failures: number;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_recurring_template_api_v1_recurring_templates__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "recurring_template";
+                        business_id: string;
+                        name: string;
+                        status: "active" | "paused" | "completed" | "canceled";
+                        customer_id: string;
+                        currency: string | null;
+                        place_of_supply: string | null;
+                        description: string | null;
+                        notes: string | null;
+                        line_items: {
+                            item_id?: string;
+                            name?: string;
+                            description?: string | null;
+                            hsn_code?: string | null;
+                            /** @description Greater than 0, at most 4 decimal places. */
+                            quantity: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            unit_price?: number;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            tax_rate?: number | string;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            discount_percent?: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            discount_amount?: number;
+                        }[];
+                        /** @description Dates are calendar dates in the business time zone. */
+                        schedule: {
+                            frequency: "day" | "week" | "month" | "year";
+                            /** @description Every N days, weeks, months or years. */
+                            interval: number;
+                            /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                            day_of_month?: number | "last";
+                            weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                        };
+                        start_date: string;
+                        /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                        end: {
+                            type: "never" | "on_date" | "after_count";
+                            /**
+                             * Format: date
+                             * @description on_date: the last date that may be invoiced.
+                             */
+                            date?: string;
+                            /** @description after_count: how many invoices in all. */
+                            count?: number;
+                        };
+                        due_days: number | null;
+                        mode: "draft" | "finalize" | "send";
+                        include_delayed_charges: boolean;
+                        backfill: boolean;
+                        next_invoice_date: string | null;
+                        last_invoice_date: string | null;
+                        invoices_generated: number;
+                        consecutive_failures: number;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    update_recurring_template_api_v1_recurring_templates__id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    currency?: string | null;
+                    place_of_supply?: string | null;
+                    description?: string | null;
+                    notes?: string | null;
+                    line_items?: {
+                        item_id?: string;
+                        name?: string;
+                        description?: string | null;
+                        hsn_code?: string | null;
+                        /** @description Greater than 0, at most 4 decimal places. */
+                        quantity: number | string;
+                        /** @description Integer minor units (cents, paise). */
+                        unit_price?: number;
+                        /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                        tax_rate?: number | string;
+                        /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                        discount_percent?: number | string;
+                        /** @description Integer minor units (cents, paise). */
+                        discount_amount?: number;
+                    }[];
+                    /** @description Dates are calendar dates in the business time zone. */
+                    schedule?: {
+                        frequency: "day" | "week" | "month" | "year";
+                        /** @description Every N days, weeks, months or years. */
+                        interval: number;
+                        /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                        day_of_month?: number | "last";
+                        weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                    };
+                    /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                    end?: {
+                        type: "never" | "on_date" | "after_count";
+                        /**
+                         * Format: date
+                         * @description on_date: the last date that may be invoiced.
+                         */
+                        date?: string;
+                        /** @description after_count: how many invoices in all. */
+                        count?: number;
+                    };
+                    due_days?: number | null;
+                    mode?: "draft" | "finalize" | "send";
+                    include_delayed_charges?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "recurring_template";
+                        business_id: string;
+                        name: string;
+                        status: "active" | "paused" | "completed" | "canceled";
+                        customer_id: string;
+                        currency: string | null;
+                        place_of_supply: string | null;
+                        description: string | null;
+                        notes: string | null;
+                        line_items: {
+                            item_id?: string;
+                            name?: string;
+                            description?: string | null;
+                            hsn_code?: string | null;
+                            /** @description Greater than 0, at most 4 decimal places. */
+                            quantity: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            unit_price?: number;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            tax_rate?: number | string;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            discount_percent?: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            discount_amount?: number;
+                        }[];
+                        /** @description Dates are calendar dates in the business time zone. */
+                        schedule: {
+                            frequency: "day" | "week" | "month" | "year";
+                            /** @description Every N days, weeks, months or years. */
+                            interval: number;
+                            /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                            day_of_month?: number | "last";
+                            weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                        };
+                        start_date: string;
+                        /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                        end: {
+                            type: "never" | "on_date" | "after_count";
+                            /**
+                             * Format: date
+                             * @description on_date: the last date that may be invoiced.
+                             */
+                            date?: string;
+                            /** @description after_count: how many invoices in all. */
+                            count?: number;
+                        };
+                        due_days: number | null;
+                        mode: "draft" | "finalize" | "send";
+                        include_delayed_charges: boolean;
+                        backfill: boolean;
+                        next_invoice_date: string | null;
+                        last_invoice_date: string | null;
+                        invoices_generated: number;
+                        consecutive_failures: number;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_recurring_template_preview_api_v1_recurring_templates__id__preview_get: {
+        parameters: {
+            query?: {
+                /** @description How many dates (1–36). */
+                count?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        template_id: string;
+                        dates: string[];
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    pause_recurring_template_api_v1_recurring_templates__id__pause_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "recurring_template";
+                        business_id: string;
+                        name: string;
+                        status: "active" | "paused" | "completed" | "canceled";
+                        customer_id: string;
+                        currency: string | null;
+                        place_of_supply: string | null;
+                        description: string | null;
+                        notes: string | null;
+                        line_items: {
+                            item_id?: string;
+                            name?: string;
+                            description?: string | null;
+                            hsn_code?: string | null;
+                            /** @description Greater than 0, at most 4 decimal places. */
+                            quantity: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            unit_price?: number;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            tax_rate?: number | string;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            discount_percent?: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            discount_amount?: number;
+                        }[];
+                        /** @description Dates are calendar dates in the business time zone. */
+                        schedule: {
+                            frequency: "day" | "week" | "month" | "year";
+                            /** @description Every N days, weeks, months or years. */
+                            interval: number;
+                            /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                            day_of_month?: number | "last";
+                            weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                        };
+                        start_date: string;
+                        /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                        end: {
+                            type: "never" | "on_date" | "after_count";
+                            /**
+                             * Format: date
+                             * @description on_date: the last date that may be invoiced.
+                             */
+                            date?: string;
+                            /** @description after_count: how many invoices in all. */
+                            count?: number;
+                        };
+                        due_days: number | null;
+                        mode: "draft" | "finalize" | "send";
+                        include_delayed_charges: boolean;
+                        backfill: boolean;
+                        next_invoice_date: string | null;
+                        last_invoice_date: string | null;
+                        invoices_generated: number;
+                        consecutive_failures: number;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    resume_recurring_template_api_v1_recurring_templates__id__resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "recurring_template";
+                        business_id: string;
+                        name: string;
+                        status: "active" | "paused" | "completed" | "canceled";
+                        customer_id: string;
+                        currency: string | null;
+                        place_of_supply: string | null;
+                        description: string | null;
+                        notes: string | null;
+                        line_items: {
+                            item_id?: string;
+                            name?: string;
+                            description?: string | null;
+                            hsn_code?: string | null;
+                            /** @description Greater than 0, at most 4 decimal places. */
+                            quantity: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            unit_price?: number;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            tax_rate?: number | string;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            discount_percent?: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            discount_amount?: number;
+                        }[];
+                        /** @description Dates are calendar dates in the business time zone. */
+                        schedule: {
+                            frequency: "day" | "week" | "month" | "year";
+                            /** @description Every N days, weeks, months or years. */
+                            interval: number;
+                            /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                            day_of_month?: number | "last";
+                            weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                        };
+                        start_date: string;
+                        /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                        end: {
+                            type: "never" | "on_date" | "after_count";
+                            /**
+                             * Format: date
+                             * @description on_date: the last date that may be invoiced.
+                             */
+                            date?: string;
+                            /** @description after_count: how many invoices in all. */
+                            count?: number;
+                        };
+                        due_days: number | null;
+                        mode: "draft" | "finalize" | "send";
+                        include_delayed_charges: boolean;
+                        backfill: boolean;
+                        next_invoice_date: string | null;
+                        last_invoice_date: string | null;
+                        invoices_generated: number;
+                        consecutive_failures: number;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    cancel_recurring_template_api_v1_recurring_templates__id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "recurring_template";
+                        business_id: string;
+                        name: string;
+                        status: "active" | "paused" | "completed" | "canceled";
+                        customer_id: string;
+                        currency: string | null;
+                        place_of_supply: string | null;
+                        description: string | null;
+                        notes: string | null;
+                        line_items: {
+                            item_id?: string;
+                            name?: string;
+                            description?: string | null;
+                            hsn_code?: string | null;
+                            /** @description Greater than 0, at most 4 decimal places. */
+                            quantity: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            unit_price?: number;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            tax_rate?: number | string;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            discount_percent?: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            discount_amount?: number;
+                        }[];
+                        /** @description Dates are calendar dates in the business time zone. */
+                        schedule: {
+                            frequency: "day" | "week" | "month" | "year";
+                            /** @description Every N days, weeks, months or years. */
+                            interval: number;
+                            /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                            day_of_month?: number | "last";
+                            weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                        };
+                        start_date: string;
+                        /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                        end: {
+                            type: "never" | "on_date" | "after_count";
+                            /**
+                             * Format: date
+                             * @description on_date: the last date that may be invoiced.
+                             */
+                            date?: string;
+                            /** @description after_count: how many invoices in all. */
+                            count?: number;
+                        };
+                        due_days: number | null;
+                        mode: "draft" | "finalize" | "send";
+                        include_delayed_charges: boolean;
+                        backfill: boolean;
+                        next_invoice_date: string | null;
+                        last_invoice_date: string | null;
+                        invoices_generated: number;
+                        consecutive_failures: number;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    recurring_invoice_api_v1_invoices__id__recurring_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Client-chosen id: 1–64 of [A-Za-z0-9_-], e.g. 'ct_acme'. Omit for a UUIDv7. */
+                    id?: string;
+                    name?: string;
+                    /** @description Dates are calendar dates in the business time zone. */
+                    schedule: {
+                        frequency: "day" | "week" | "month" | "year";
+                        /** @description Every N days, weeks, months or years. */
+                        interval: number;
+                        /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                        day_of_month?: number | "last";
+                        weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                    };
+                    /**
+                     * Format: date
+                     * @description Default: the next date of the schedule after the invoice date, not before today.
+                     */
+                    start_date?: string;
+                    /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                    end: {
+                        type: "never" | "on_date" | "after_count";
+                        /**
+                         * Format: date
+                         * @description on_date: the last date that may be invoiced.
+                         */
+                        date?: string;
+                        /** @description after_count: how many invoices in all. */
+                        count?: number;
+                    };
+                    /** @description due_date = date + due_days; default: the customer's payment terms. */
+                    due_days?: number;
+                    mode: "draft" | "finalize" | "send";
+                    /** @description Sweep the customer's pending delayed charges into each invoice (as POST /api/v1/invoices/batch). */
+                    include_delayed_charges?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "recurring_template";
+                        business_id: string;
+                        name: string;
+                        status: "active" | "paused" | "completed" | "canceled";
+                        customer_id: string;
+                        currency: string | null;
+                        place_of_supply: string | null;
+                        description: string | null;
+                        notes: string | null;
+                        line_items: {
+                            item_id?: string;
+                            name?: string;
+                            description?: string | null;
+                            hsn_code?: string | null;
+                            /** @description Greater than 0, at most 4 decimal places. */
+                            quantity: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            unit_price?: number;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            tax_rate?: number | string;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            discount_percent?: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            discount_amount?: number;
+                        }[];
+                        /** @description Dates are calendar dates in the business time zone. */
+                        schedule: {
+                            frequency: "day" | "week" | "month" | "year";
+                            /** @description Every N days, weeks, months or years. */
+                            interval: number;
+                            /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                            day_of_month?: number | "last";
+                            weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                        };
+                        start_date: string;
+                        /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                        end: {
+                            type: "never" | "on_date" | "after_count";
+                            /**
+                             * Format: date
+                             * @description on_date: the last date that may be invoiced.
+                             */
+                            date?: string;
+                            /** @description after_count: how many invoices in all. */
+                            count?: number;
+                        };
+                        due_days: number | null;
+                        mode: "draft" | "finalize" | "send";
+                        include_delayed_charges: boolean;
+                        backfill: boolean;
+                        next_invoice_date: string | null;
+                        last_invoice_date: string | null;
+                        invoices_generated: number;
+                        consecutive_failures: number;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
     get_reports_trial_balance_api_v1_reports_trial_balance_get: {
         parameters: {
             query?: {
@@ -20428,6 +22871,440 @@ export interface operations {
                                 /** Format: date-time */
                                 created_at: string;
                                 voided_at: string | null;
+                            };
+                            error?: {
+                                code: string;
+                                message: string;
+                                field: string | null;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 400,
+                     *       "message": "Malformed JSON in request body.",
+                     *       "error": {
+                     *         "code": "request.malformed_json",
+                     *         "message": "Malformed JSON in request body.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 401,
+                     *       "message": "Invalid or missing access token",
+                     *       "error": {
+                     *         "code": "auth.unauthenticated",
+                     *         "message": "Invalid or missing access token",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 403,
+                     *       "message": "This token lacks the scope invoices.CREATE.",
+                     *       "error": {
+                     *         "code": "auth.forbidden",
+                     *         "message": "This token lacks the scope invoices.CREATE.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 409,
+                     *       "message": "A customer with id 'ct_acme' already exists.",
+                     *       "error": {
+                     *         "code": "conflict.duplicate",
+                     *         "message": "A customer with id 'ct_acme' already exists.",
+                     *         "field": "id"
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: string | null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 413,
+                     *       "message": "Request body is too large.",
+                     *       "error": {
+                     *         "code": "request.too_large",
+                     *         "message": "Request body is too large.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 415,
+                     *       "message": "Unsupported Media Type: 'text/plain'.",
+                     *       "error": {
+                     *         "code": "request.unsupported_media_type",
+                     *         "message": "Unsupported Media Type: 'text/plain'.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 422,
+                     *       "message": "customer_id: Field required",
+                     *       "error": {
+                     *         "code": "validation.required",
+                     *         "message": "customer_id: Field required",
+                     *         "field": "customer_id"
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: string | null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 429,
+                     *       "message": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 500,
+                     *       "message": "Internal server error.",
+                     *       "error": {
+                     *         "code": "internal",
+                     *         "message": "Internal server error.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_bulk_recurring_templates_bulk_recurring_templates_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    recurring_templates: {
+                        /** @description Client-chosen id: 1–64 of [A-Za-z0-9_-], e.g. 'ct_acme'. Omit for a UUIDv7. */
+                        id?: string;
+                        customer_id: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         */
+                        start_date: string;
+                        /** @description Allow a start_date before today: every date since then gets its invoice. */
+                        backfill?: boolean;
+                        name: string;
+                        /** @description ISO 4217 code, e.g. INR, USD. */
+                        currency?: string;
+                        /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                        place_of_supply?: string;
+                        description?: string;
+                        notes?: string;
+                        line_items: {
+                            item_id?: string;
+                            name?: string;
+                            description?: string | null;
+                            hsn_code?: string | null;
+                            /** @description Greater than 0, at most 4 decimal places. */
+                            quantity: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            unit_price?: number;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            tax_rate?: number | string;
+                            /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                            discount_percent?: number | string;
+                            /** @description Integer minor units (cents, paise). */
+                            discount_amount?: number;
+                        }[];
+                        /** @description Dates are calendar dates in the business time zone. */
+                        schedule: {
+                            frequency: "day" | "week" | "month" | "year";
+                            /** @description Every N days, weeks, months or years. */
+                            interval: number;
+                            /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                            day_of_month?: number | "last";
+                            weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                        };
+                        /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                        end: {
+                            type: "never" | "on_date" | "after_count";
+                            /**
+                             * Format: date
+                             * @description on_date: the last date that may be invoiced.
+                             */
+                            date?: string;
+                            /** @description after_count: how many invoices in all. */
+                            count?: number;
+                        };
+                        /** @description due_date = date + due_days; default: the customer's payment terms. */
+                        due_days?: number;
+                        mode: "draft" | "finalize" | "send";
+                        /** @description Sweep the customer's pending delayed charges into each invoice (as POST /api/v1/invoices/batch). */
+                        include_delayed_charges?: boolean;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        summary: {
+                            total: number;
+                            succeeded: number;
+                            failed: number;
+                        };
+                        results: {
+                            ok: boolean;
+                            recurring_template?: {
+                                id: string;
+                                /** @enum {string} */
+                                object: "recurring_template";
+                                business_id: string;
+                                name: string;
+                                status: "active" | "paused" | "completed" | "canceled";
+                                customer_id: string;
+                                currency: string | null;
+                                place_of_supply: string | null;
+                                description: string | null;
+                                notes: string | null;
+                                line_items: {
+                                    item_id?: string;
+                                    name?: string;
+                                    description?: string | null;
+                                    hsn_code?: string | null;
+                                    /** @description Greater than 0, at most 4 decimal places. */
+                                    quantity: number | string;
+                                    /** @description Integer minor units (cents, paise). */
+                                    unit_price?: number;
+                                    /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                                    tax_rate?: number | string;
+                                    /** @description Percent with up to 4 decimals, e.g. 18 or "12.5". */
+                                    discount_percent?: number | string;
+                                    /** @description Integer minor units (cents, paise). */
+                                    discount_amount?: number;
+                                }[];
+                                /** @description Dates are calendar dates in the business time zone. */
+                                schedule: {
+                                    frequency: "day" | "week" | "month" | "year";
+                                    /** @description Every N days, weeks, months or years. */
+                                    interval: number;
+                                    /** @description Monthly only: 1–31 (31 → the last day of shorter months) or "last". */
+                                    day_of_month?: number | "last";
+                                    weekday?: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                                };
+                                start_date: string;
+                                /** @description {type: "never"} | {type: "on_date", date} | {type: "after_count", count} */
+                                end: {
+                                    type: "never" | "on_date" | "after_count";
+                                    /**
+                                     * Format: date
+                                     * @description on_date: the last date that may be invoiced.
+                                     */
+                                    date?: string;
+                                    /** @description after_count: how many invoices in all. */
+                                    count?: number;
+                                };
+                                due_days: number | null;
+                                mode: "draft" | "finalize" | "send";
+                                include_delayed_charges: boolean;
+                                backfill: boolean;
+                                next_invoice_date: string | null;
+                                last_invoice_date: string | null;
+                                invoices_generated: number;
+                                consecutive_failures: number;
+                                last_error: string | null;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                updated_at: string;
                             };
                             error?: {
                                 code: string;

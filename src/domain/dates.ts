@@ -81,8 +81,11 @@ export function startOfDate(date: string, timeZone: string): Date {
   return DateTime.fromISO(date, { zone: timeZone }).startOf('day').toJSDate();
 }
 
-/** The IANA name of a time zone in its canonical spelling, or undefined if it is not one. */
+/**
+ * An IANA time zone in its usual spelling (america/new_york → America/New_York), or undefined
+ * if it is not one. Names are kept otherwise: ICU would turn Asia/Kolkata into Asia/Calcutta.
+ */
 export function canonicalTimeZone(name: string): string | undefined {
   if (!IANAZone.isValidZone(name)) return undefined;
-  return new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
+  return Intl.supportedValuesOf('timeZone').find((zone) => zone.toLowerCase() === name.toLowerCase()) ?? name;
 }

@@ -214,4 +214,37 @@ describe('fuzzed bodies never cause a 5xx', () => {
     await fc.assert(fc.asyncProperty(bulkBody, (body) => neverServerError('POST', '/api/v1/invoices/bulk', body)), { numRuns: 150 });
     await fc.assert(fc.asyncProperty(nasty, (body) => neverServerError('POST', '/api/v1/imports/01a0aaaa-0000-7000-8000-000000000000/cancel', body)), { numRuns: 40 });
   });
+
+  it('recurring templates: create, PATCH, bulk and make-recurring with mutated bodies', async () => {
+    const validTemplate = (): Json => ({
+      name: 'Fuzz retainer',
+      customer_id: 'ct_fuzz',
+      line_items: [{ item_id: 'it_fuzz', quantity: 1 }, { name: 'Fee', unit_price: 1000, quantity: '1.5', tax_rate: 18 }],
+      schedule: { frequency: 'month', interval: 1, day_of_month: 31 },
+      start_date: '2099-01-01',
+      end: { type: 'after_count', count: 3 },
+      mode: 'finalize',
+    });
+    const fields = ['id', 'name', 'customer_id', 'currency', 'place_of_supply', 'line_items', 'schedule', 'start_date', 'end', 'due_days', 'mode', 'include_delayed_charges', 'backfill'];
+    const inner = ['frequency', 'interval', 'day_of_month', 'weekday', 'type', 'date', 'count'];
+    const mutated = fc.record({ field: fc.constantFrom(...fields), key: fc.constantFrom(...inner), deep: fc.boolean(), value: nasty }).map(({ field, key, deep, value }) => {
+      const body = validTemplate();
+      if (deep) (['type', 'date', 'count'].includes(key) ? body.end : body.schedule)[key] = value;
+      else body[field] = value;
+      return body;
+    });
+    await fc.assert(fc.asyncProperty(fc.oneof(mutated, nasty), (body) => neverServerError('POST', '/api/v1/recurring-templates', body)), { numRuns: 200 });
+    const template = (await tenant.post('/api/v1/recurring-templates', validTemplate())).json();
+    await fc.assert(fc.asyncProperty(fc.oneof(mutated.map(({ customer_id: _, id: __, start_date: ___, backfill: ____, ...rest }) => rest), nasty), (body) => neverServerError('PATCH', `/api/v1/recurring-templates/${template.id}`, body)), { numRuns: 150 });
+    const invoice = (await tenant.post('/api/v1/invoices', validInvoice())).json();
+    await fc.assert(fc.asyncProperty(fc.oneof(mutated.map(({ customer_id: _, line_items: __, ...rest }) => rest), nasty), (body) => neverServerError('POST', `/api/v1/invoices/${invoice.id}/recurring`, body)), { numRuns: 100 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(mutated, nasty), { minLength: 1, maxLength: 4 }), async (items) => {
+        const response = await tenant.post('/bulk/recurring-templates', { recurring_templates: items });
+        expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
+        expect(response.json().results).toHaveLength(items.length);
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
