@@ -171,3 +171,19 @@ export async function runBaseline(
   const elapsed = (performance.now() - start) / 1000;
   return { invoices_per_s: (transactions * shape.invoices) / elapsed, transactions };
 }
+
+/** Writes exactly `total` invoices (in batches of `shape.invoices`) with the writers sharing the work; returns invoices per second. */
+export async function runBaselineRows(writers: BatchWriter[], fixture: Fixture, total: number, shape: { invoices: number; lines: number }): Promise<{ invoices_per_s: number }> {
+  const batches = Math.ceil(total / shape.invoices);
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    writers.map(async (writer) => {
+      for (let seq = next++; seq < batches; seq = next++) {
+        const batch = baselineBatch(fixture, shape.invoices, shape.lines, seq);
+        await writer.write(batch.invoice, batch.line);
+      }
+    }),
+  );
+  return { invoices_per_s: (batches * shape.invoices) / ((performance.now() - start) / 1000) };
+}
