@@ -45,7 +45,7 @@ create table recurring_templates (
   check ((end_type = 'after_count') = (end_count is not null))
 );
 -- The scheduler's scan: a business's active templates by due date.
-create index recurring_templates_due on recurring_templates (business_id, next_invoice_date) where status = 'active';
+create index recurring_templates_due on recurring_templates (business_id, next_invoice_date, id) where status = 'active';
 create index recurring_templates_list on recurring_templates (business_id, created_at desc, id desc);
 
 -- One row per generated invoice. Its primary key makes a second invoice for one template and
