@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import { DomainError, type ErrorCode } from '../../domain/errors.ts';
 import type { DocumentInput } from '../../modules/invoicing/types.ts';
 import { UNSTORABLE_TEXT, unstorablePath } from '../json-body.ts';
@@ -8,6 +8,15 @@ import { Nullable } from '../schemas.ts';
 
 /** Per-item checks every bulk route of the seeds/000 dialect shares. */
 export const ItemErrorSchema = Type.Object({ code: Type.String(), message: Type.String(), field: Nullable(Type.String()) });
+
+/** The seeds/000 response: summary and per-item results, each `{ok, <key>?, error?}`. */
+export const perItemResponse = <T extends TSchema>(key: string, item: T) =>
+  Type.Object({
+    code: Type.Integer(),
+    message: Type.String(),
+    summary: Type.Object({ total: Type.Integer(), succeeded: Type.Integer(), failed: Type.Integer() }),
+    results: Type.Array(Type.Object({ ok: Type.Boolean(), [key]: Type.Optional(item), error: Type.Optional(ItemErrorSchema) })),
+  });
 
 /** Each item is validated on its own, so one malformed item fails alone (STACK-NOTES). */
 export function checkItem<T = DocumentInput>(validate: ValidateFunction, item: unknown): T | DomainError {

@@ -7,7 +7,7 @@ import { respond } from '../respond.ts';
 import { Closed } from '../schemas.ts';
 import { compileBodyValidator, validatorCompiler } from '../validation.ts';
 import { formatBulk, itemError } from './format.ts';
-import { checkBatchSize, checkItem, ItemErrorSchema } from './items.ts';
+import { checkBatchSize, checkItem, perItemResponse } from './items.ts';
 
 const body = (outcome: NoteOutcome) => ({
   code: 0,
@@ -32,14 +32,7 @@ export function registerBulkCreditNotes(app: FastifyInstance): void {
         summary: 'Issue credit notes in bulk',
         description: 'Up to BULK_MAX_ITEMS (default 50) credit notes, each {invoice_id, …} and independent; always 200 with per-item results in request order.',
         body: Closed({ credit_notes: Type.Array(BulkCreditNoteInput, { minItems: 1, maxItems: 50 }) }),
-        response: {
-          200: Type.Object({
-            code: Type.Integer(),
-            message: Type.String(),
-            summary: Type.Object({ total: Type.Integer(), succeeded: Type.Integer(), failed: Type.Integer() }),
-            results: Type.Array(Type.Object({ ok: Type.Boolean(), credit_note: Type.Optional(NoteResponse), error: Type.Optional(ItemErrorSchema) })),
-          }),
-        },
+        response: { 200: perItemResponse('credit_note', NoteResponse) },
       },
     },
     (request, reply) => {

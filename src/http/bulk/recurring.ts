@@ -7,7 +7,7 @@ import { respond } from '../respond.ts';
 import { Closed } from '../schemas.ts';
 import { compileBodyValidator, validatorCompiler } from '../validation.ts';
 import { formatBulk, itemError } from './format.ts';
-import { checkBatchSize, checkItem, ItemErrorSchema } from './items.ts';
+import { checkBatchSize, checkItem, perItemResponse } from './items.ts';
 
 const body = (outcome: TemplateOutcome) => ({
   code: 0,
@@ -31,14 +31,7 @@ export function registerBulkRecurring(app: FastifyInstance): void {
         summary: 'Create recurring templates in bulk',
         description: 'Up to BULK_MAX_ITEMS (default 50) templates, each independent; always 200 with per-item results in request order.',
         body: Closed({ recurring_templates: Type.Array(TemplateInput, { minItems: 1, maxItems: 50 }) }),
-        response: {
-          200: Type.Object({
-            code: Type.Integer(),
-            message: Type.String(),
-            summary: Type.Object({ total: Type.Integer(), succeeded: Type.Integer(), failed: Type.Integer() }),
-            results: Type.Array(Type.Object({ ok: Type.Boolean(), recurring_template: Type.Optional(TemplateResponse), error: Type.Optional(ItemErrorSchema) })),
-          }),
-        },
+        response: { 200: perItemResponse('recurring_template', TemplateResponse) },
       },
     },
     (request, reply) => {
