@@ -32,7 +32,8 @@ async function verifiedEvent(request: FastifyRequest): Promise<StripeEvent> {
   const header = request.headers['stripe-signature'];
   if (typeof header !== 'string') throw badSignature('the Stripe-Signature header is missing.');
   try {
-    const receivedAt = Math.floor(clock().getTime() / 1000);
+    // The SDK takes the receiving time in milliseconds (it divides by 1000 itself).
+    const receivedAt = clock().getTime();
     return Stripe.webhooks.constructEvent(request.body as Buffer, header, connection.webhookSecret, TOLERANCE_SECONDS, undefined, receivedAt) as unknown as StripeEvent;
   } catch (error) {
     throw badSignature(error instanceof Error ? error.message : 'unreadable signature.');
