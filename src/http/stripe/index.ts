@@ -31,13 +31,31 @@ async function verifiedEvent(request: FastifyRequest): Promise<StripeEvent> {
   if (!connection) throw new RequestError(400, 'stripe.not_connected', 'This business has no Stripe connection.');
   const header = request.headers['stripe-signature'];
   if (typeof header !== 'string') throw badSignature('the Stripe-Signature header is missing.');
+  let event: unknown;
   try {
     // The SDK takes the receiving time in milliseconds (it divides by 1000 itself).
     const receivedAt = clock().getTime();
-    return Stripe.webhooks.constructEvent(request.body as Buffer, header, connection.webhookSecret, TOLERANCE_SECONDS, undefined, receivedAt) as unknown as StripeEvent;
+    event = Stripe.webhooks.constructEvent(request.body as Buffer, header, connection.webhookSecret, TOLERANCE_SECONDS, undefined, receivedAt);
   } catch (error) {
     throw badSignature(error instanceof Error ? error.message : 'unreadable signature.');
   }
+  if (!isEvent(event)) throw new RequestError(400, 'stripe.invalid_event', 'The body is signed but is not a Stripe event (id, type, created, data.object).');
+  return event;
+}
+
+function isEvent(value: unknown): value is StripeEvent {
+  const e = value as Partial<StripeEvent> | null;
+  const object = e?.data?.object;
+  return (
+    typeof e?.id === 'string' &&
+    /^[\w-]{1,255}$/.test(e.id) &&
+    typeof e.type === 'string' &&
+    /^[\w.]{1,255}$/.test(e.type) &&
+    typeof e.created === 'number' &&
+    typeof object === 'object' &&
+    object !== null &&
+    !Array.isArray(object)
+  );
 }
 
 /** POST /webhooks/stripe/{business_id}: Stripe's events for one business (docs/stripe.md, "Inbound"). */

@@ -31,7 +31,8 @@ export type Outcome =
   | 'duplicate';
 
 type Obj = Record<string, unknown>;
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+/** Stripe and Billow ids are word characters and dashes; anything else (NUL, a megabyte) is no id. */
+const str = (v: unknown) => (typeof v === 'string' && /^[\w-]{1,255}$/.test(v) ? v : undefined);
 const int = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : 0);
 
 interface Found {
