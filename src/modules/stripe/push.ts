@@ -87,7 +87,7 @@ function dueDate(invoice: DocumentView, queuedAt: string): number {
   return Math.floor(Math.max(due, Date.parse(queuedAt) / 1000 + 86_400));
 }
 
-async function stepCustomer(push: Push): Promise<void> {
+async function stepCustomer(push: Push, state: PushState): Promise<PushState> {
   const stripeCustomer = await findOrCreateCustomer(push);
   const { job, ctx, invoice } = push;
   await checkpoint(push, { step: 'invoice', stripe_customer_id: stripeCustomer }, async (tx) => {
@@ -97,9 +97,10 @@ async function stepCustomer(push: Push): Promise<void> {
       .onConflict((oc) => oc.columns(['business_id', 'customer_id']).doNothing())
       .execute();
   });
+  return { ...state, step: 'invoice', stripe_customer_id: stripeCustomer };
 }
 
-async function stepInvoice(push: Push, state: PushState): Promise<void> {
+async function stepInvoice(push: Push, state: PushState): Promise<PushState> {
   const { job, invoice } = push;
   const created = await callStripe(
     push.account,
@@ -122,11 +123,12 @@ async function stepInvoice(push: Push, state: PushState): Promise<void> {
   await checkpoint(push, { step: 'lines', stripe_invoice_id: created.id }, async (tx) => {
     await tx.updateTable('invoices').set({ stripe_invoice_id: created.id }).where('business_id', '=', job.business_id).where('id', '=', invoice.id).execute();
   });
+  return { ...state, step: 'lines', stripe_invoice_id: created.id };
 }
 
 class AmountMismatch extends Error {}
 
-async function stepLines(push: Push, state: PushState): Promise<void> {
+async function stepLines(push: Push, state: PushState): Promise<PushState> {
   const { invoice } = push;
   const lines = stripeLines(invoice).map((l) => ({ amount: l.amount, description: l.description }));
   const updated = await callStripe(push.account, (s) => s.invoices.addLines(state.stripe_invoice_id as string, { lines }, { idempotencyKey: push.key('lines') }), push.ctx.signal);
@@ -134,9 +136,10 @@ async function stepLines(push: Push, state: PushState): Promise<void> {
     throw new AmountMismatch(`Stripe computed amount_due ${updated.amount_due}, Billow's balance_due is ${invoice.balance_due}; the Stripe invoice was left as a draft.`);
   }
   await checkpoint(push, { step: 'finalize' });
+  return { ...state, step: 'finalize' };
 }
 
-async function stepFinalize(push: Push, state: PushState): Promise<void> {
+async function stepFinalize(push: Push, state: PushState): Promise<PushState> {
   const { job, ctx, invoice } = push;
   const finalized = await callStripe(push.account, (s) => s.invoices.finalizeInvoice(state.stripe_invoice_id as string, { auto_advance: false }, { idempotencyKey: push.key('finalize') }), ctx.signal);
   const now = ctx.clock().toISOString();
@@ -144,9 +147,10 @@ async function stepFinalize(push: Push, state: PushState): Promise<void> {
     const view = await getDocument(tx, job.business_id, 'invoice', invoice.id, ctx.config.publicUrl);
     await emitEvents(tx, job.business_id, now, [{ type: 'INVOICE_STRIPE_SYNCED', data: view }]);
   });
+  return { ...state, step: 'done' };
 }
 
-const STEPS: Record<Exclude<Step, 'done'>, (push: Push, state: PushState) => Promise<void>> = {
+const STEPS: Record<Exclude<Step, 'done'>, (push: Push, state: PushState) => Promise<PushState>> = {
   customer: stepCustomer,
   invoice: stepInvoice,
   lines: stepLines,
@@ -192,18 +196,16 @@ export async function failPush(job: Job, ctx: WorkerContext, reason: string): Pr
  * queue; any other answer fails the push with Stripe's message.
  */
 export async function runPush(job: Job, ctx: WorkerContext): Promise<void> {
-  let state = await readState(ctx, job);
-  if (state?.status !== 'pending') return;
+  const stored = await readState(ctx, job);
+  if (stored?.status !== 'pending') return;
+  let state: PushState = stored;
   const connection = await openConnection(ctx.db, job.business_id, keysOf(ctx.config));
   if (!connection) return failPush(job, ctx, 'Stripe is not connected.');
   const invoice = await getDocument(ctx.db, job.business_id, 'invoice', job.payload.invoice_id, ctx.config.publicUrl);
   if (invoice.status === 'void') return failPush(job, ctx, 'The invoice was voided in Billow before it reached Stripe.');
   const push: Push = { job, ctx, account: stripeAccount(ctx.config, connection.secretKey), invoice, key: (what) => `billow_${job.business_id}_${invoice.id}_${what}` };
   try {
-    while (state && state.step !== 'done') {
-      await STEPS[state.step](push, state);
-      state = await readState(ctx, job);
-    }
+    while (state.step !== 'done') state = await STEPS[state.step](push, state);
   } catch (error) {
     if (isTransient(error)) throw error;
     await failPush(job, ctx, describeFailure(error));
