@@ -52,6 +52,8 @@ export interface FakeStripe {
   invoices: Map<string, Json>;
   /** Queue faults: each matching request takes the first one. */
   fail(...faults: Fault[]): void;
+  /** Answers matching requests `ms` late, after doing their work (a client killed meanwhile never hears back). */
+  slow(match: RegExp, ms: number): void;
   /** Requests answered 429 because of the rate limit. */
   rateLimited(): number;
   close(): Promise<void>;
@@ -91,6 +93,7 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
   const invoices = new Map<string, Json>();
   const replies = new Map<string, Answer>();
   const faults: Fault[] = [];
+  const slow: { match: RegExp; ms: number }[] = [];
   const window: number[] = [];
   let limited = 0;
   let counter = 0;
@@ -247,7 +250,10 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
       const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'request-id': `req_${++counter}` };
       if (result.retryAfter !== undefined) headers['retry-after'] = String(result.retryAfter);
       if (key !== undefined) headers['idempotency-key'] = key;
-      res.writeHead(result.status, headers).end(JSON.stringify(result.body));
+      const delay = slow.find((d) => d.match.test(`${req.method} ${url.pathname}`))?.ms ?? 0;
+      setTimeout(() => {
+        if (!res.destroyed) res.writeHead(result.status, headers).end(JSON.stringify(result.body));
+      }, delay);
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -260,6 +266,7 @@ export async function startFakeStripe(options: FakeStripeOptions = {}): Promise<
     customers,
     invoices,
     fail: (...more) => faults.push(...more),
+    slow: (match, ms) => slow.push({ match, ms }),
     rateLimited: () => limited,
     close: () =>
       new Promise<void>((resolve) => {
