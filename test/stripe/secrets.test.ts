@@ -11,7 +11,9 @@ import { keyId, keysOf, resolveSecretKeys } from '../../src/modules/secrets/keys
 import { startServer } from '../../src/server.ts';
 import { ADMIN_TOKEN, type TestEnv, testApp } from '../helpers/app.ts';
 import { createBusiness } from '../helpers/factories.ts';
-import { billow, cleanUp, freePort, newScratch, startServer as startProcess, stopServer, tempDataDir, TIMEOUT } from '../cli/processes.ts';
+import { eventually } from './support.ts';
+import { billow, cleanUp, newScratch, tempDataDir, TIMEOUT } from '../cli/processes.ts';
+import { cleanUpChildren, startServer as startProcess } from '../imports/processes.ts';
 
 const key = () => ({ current: randomBytes(32), previous: undefined, source: 'env' as const });
 const PG_URL = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined;
@@ -22,6 +24,7 @@ beforeAll(async () => {
   env = await testApp();
 });
 afterAll(async () => {
+  await cleanUpChildren();
   cleanUp(scratch);
   await env.app.close();
 });
@@ -87,21 +90,23 @@ describe('secrets at rest', () => {
     'processes: a generated key file, `billow secrets rotate` to a new key, and a restart with the old key exits 2',
     async () => {
       const dir = tempDataDir(scratch);
-      const noKey = { BILLOW_SECRET_KEY: '', BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, BILLOW_SEED_DEMO: 'false', WORKERS: 'false', WEBHOOK_ALLOW_PRIVATE: 'true' };
-      const server = await startProcess(scratch, dir, await freePort(), noKey);
-      expect(server.output()).toContain(`key generated in ${path.join(dir, 'secret.key')}`);
-      const business = await fetch(`${server.base}/api/v1/businesses`, {
+      // PGlite on disk (DATABASE_URL '') and no key: the server makes one in the data directory.
+      const noKey = { DATABASE_URL: '', BILLOW_SECRET_KEY: '', BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, WORKERS: 'false', WEBHOOK_ALLOW_PRIVATE: 'true' };
+      const server = await startProcess(dir, noKey);
+      await eventually(async () => server.output.join('').includes(`key generated in ${path.join(dir, 'secret.key')}`));
+      const business = await fetch(`${server.url}/api/v1/businesses`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'Rotate', country: 'US', currency: 'USD' }),
       }).then((r) => r.json() as Promise<{ business: { id: string }; token: string }>);
-      const endpoint = await fetch(`${server.base}/api/v1/webhook-endpoints`, {
+      const endpoint = await fetch(`${server.url}/api/v1/webhook-endpoints`, {
         method: 'POST',
         headers: { authorization: `Bearer ${business.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ url: 'http://127.0.0.1:9/hook', events: ['*'] }),
       }).then((r) => r.json() as Promise<{ id: string; secret: string }>);
       expect(endpoint.secret).toMatch(/^whsec_/);
-      expect(await stopServer(server)).toBe(0);
+      server.proc.kill('SIGTERM');
+      await server.exited;
 
       const old = fs.readFileSync(path.join(dir, 'secret.key'), 'utf8').trim();
       const fresh = randomBytes(32).toString('base64');
@@ -109,7 +114,7 @@ describe('secrets at rest', () => {
       expect(rotated.code, rotated.stderr).toBe(0);
       expect(rotated.stdout).toMatch(/Re-encrypted 1 secret\(s\) with key [0-9a-f]{12}/);
 
-      const refused = await billow(scratch, ['serve', '--port', '0', '--host', '127.0.0.1'], dir, { ...noKey, BILLOW_SECRET_KEY: old });
+      const refused = await billow(scratch, ['serve', '--port', '0', '--host', '127.0.0.1'], dir, { BILLOW_SECRET_KEY: old, BILLOW_SEED_DEMO: 'false' });
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/Configuration error: BILLOW_SECRET_KEY does not decrypt the secrets stored in this database/);
 
