@@ -57,6 +57,9 @@ describe('push to Stripe', () => {
     expect(invoices[0]?.lines.data).toHaveLength(6);
     const statuses = requests.map((r) => `${r.path.replace(/in_fake\d+/, 'ID')} ${r.status}`);
     expect(statuses).toEqual(['/v1/invoices 429', '/v1/invoices 200', '/v1/invoices/ID/add_lines 500', '/v1/invoices/ID/add_lines 200', '/v1/invoices/ID/finalize 500', '/v1/invoices/ID/finalize 200']);
+    // The 429 said Retry-After: 1; the retry waited for it.
+    const [limited, retried] = requests.filter((r) => r.path === '/v1/invoices');
+    expect((retried?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(950);
     // A retry sends the same key: Stripe answers it with the first result instead of doing it again.
     expect(new Set(requests.map((r) => r.idempotencyKey)).size).toBe(3);
     for (const r of env.fake.requests.filter((q) => q.method === 'POST')) expect(r.idempotencyKey).toMatch(/^billow_/);
