@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   'credit-notes': () => import('./credit-notes.ts'),
   webhooks: () => import('./webhooks.ts'),
   recurring: () => import('./recurring.ts'),
+  stripe: () => import('./stripe.ts'),
 };
 
 async function run(): Promise<void> {

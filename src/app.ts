@@ -8,6 +8,7 @@ import { formatNative } from './http/api-v1/format.ts';
 import { bulkSurface } from './http/bulk/index.ts';
 import { hostedSurface } from './http/hosted/index.ts';
 import { ordersSurface } from './http/orders/index.ts';
+import { stripeSurface } from './http/stripe/index.ts';
 import { presentedToken, registerAuth } from './http/auth.ts';
 import { registerContract } from './http/contract/index.ts';
 import { installErrorFormat } from './http/errors.ts';
@@ -87,5 +88,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(bulkSurface);
   await app.register(hostedSurface);
   await app.register(ordersSurface);
+  await app.register(stripeSurface);
   return app;
 }

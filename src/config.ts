@@ -43,6 +43,23 @@ export interface Config {
   /** smtp://… or smtps://…; unset → mail is written as .eml files under dataDir/mail. */
   smtpUrl: string | undefined;
   mailFrom: string;
+  /**
+   * AES-256 keys sealing secrets at rest (BILLOW_SECRET_KEY, BILLOW_SECRET_KEY_PREVIOUS);
+   * unset → resolved at start-up (src/modules/secrets/keys.ts: a key file for embedded PGlite).
+   */
+  secretKeys: SecretKeys | undefined;
+  /** Where the Stripe SDK sends its requests (STRIPE_API_URL, a fake in tests); unset → api.stripe.com. */
+  stripeApi: { host: string; port: number; protocol: 'http' | 'https' } | undefined;
+  /** Requests per second this process sends to one Stripe account (Stripe's live limit is 100). */
+  stripeRequestsPerSecond: number;
+}
+
+/** The AES-256 keys that seal secrets at rest: the current one seals, both open. */
+export interface SecretKeys {
+  current: Buffer;
+  previous: Buffer | undefined;
+  /** Where the current key came from, for the start banner. */
+  source: 'env' | 'file' | 'memory';
 }
 
 export class ConfigError extends Error {
@@ -104,6 +121,38 @@ function objectStore(env: Env): Config['objectStore'] {
   return { kind: 's3', bucket: match[1] };
 }
 
+/** 32 bytes, written as 64 hex digits or as base64 / base64url (43–44 characters). */
+export function parseKey(name: string, raw: string): Buffer {
+  const text = raw.trim();
+  const hex = /^[0-9a-fA-F]{64}$/.test(text);
+  const key = hex ? Buffer.from(text, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(text) ? Buffer.from(text, 'base64') : undefined;
+  if (key?.length !== 32) throw new ConfigError(`${name} must be 32 random bytes as 64 hex digits or base64 (try: openssl rand -base64 32).`);
+  return key;
+}
+
+function secretKeys(env: Env): SecretKeys | undefined {
+  const current = env.BILLOW_SECRET_KEY;
+  const previous = env.BILLOW_SECRET_KEY_PREVIOUS;
+  if (!current) {
+    if (previous) throw new ConfigError('BILLOW_SECRET_KEY_PREVIOUS is set but BILLOW_SECRET_KEY is not.');
+    return undefined;
+  }
+  return {
+    current: parseKey('BILLOW_SECRET_KEY', current),
+    previous: previous ? parseKey('BILLOW_SECRET_KEY_PREVIOUS', previous) : undefined,
+    source: 'env',
+  };
+}
+
+function stripeApi(env: Env): Config['stripeApi'] {
+  const raw = env.STRIPE_API_URL;
+  if (raw === undefined || raw === '') return undefined;
+  const match = /^(https?):\/\/([^/:]+)(?::(\d+))?\/?$/.exec(raw);
+  if (!match?.[1] || !match[2]) throw new ConfigError(`STRIPE_API_URL must be http(s)://host[:port], got '${raw}'.`);
+  const protocol = match[1] as 'http' | 'https';
+  return { protocol, host: match[2], port: match[3] ? Number(match[3]) : protocol === 'https' ? 443 : 80 };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = int(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '0.0.0.0';
@@ -136,5 +185,8 @@ export function loadConfig(env: Env = process.env): Config {
     eventRetentionDays: int(env, 'EVENT_RETENTION_DAYS', 30, 1, 3650),
     smtpUrl: smtpUrl(env),
     mailFrom: env.MAIL_FROM || 'Billow <billing@localhost>',
+    secretKeys: secretKeys(env),
+    stripeApi: stripeApi(env),
+    stripeRequestsPerSecond: int(env, 'STRIPE_REQUESTS_PER_SECOND', 95, 1, 10_000),
   };
 }

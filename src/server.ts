@@ -9,6 +9,8 @@ import { scheduleMaintenance } from './jobs/maintenance.ts';
 import { startWorkers, type Workers } from './jobs/runner.ts';
 import { type Credentials, ensureDemo } from './modules/businesses/seed-demo.ts';
 import { describeMail } from './modules/delivery/mailer.ts';
+import { startSecrets } from './modules/secrets/at-rest.ts';
+import { describeSecretKey, resolveSecretKeys } from './modules/secrets/keys.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -27,9 +29,14 @@ export function loggerOptions(config: Config, isTTY = Boolean(process.stdout.isT
 }
 
 /** start-up: config → database → migrations → demo seed → listen → workers, housekeeping. */
-export async function startServer(config: Config): Promise<RunningServer> {
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+export async function startServer(given: Config): Promise<RunningServer> {
+  resolveSecretKeys(given);
+  const database = await openDatabase({ url: given.databaseUrl, dataDir: given.dataDir });
   await migrate(database);
+  const config = await startSecrets(database.db, given).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   const clock = () => new Date();
   const credentials = config.seedDemo ? await ensureDemo(database.db, config.dataDir, clock) : undefined;
   let workers: Workers | undefined;
@@ -52,7 +59,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 }
 
 export function printBanner(server: RunningServer): void {
-  const lines = [`Billow is listening on ${server.url}`, `API docs: ${server.url}/docs`, describeMail(server.app.deps.config)];
+  const lines = [`Billow is listening on ${server.url}`, `API docs: ${server.url}/docs`, describeMail(server.app.deps.config), describeSecretKey(server.app.deps.config)];
   if (server.credentials) {
     lines.push(
       `Demo business id: ${server.credentials.business_id}`,

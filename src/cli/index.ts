@@ -5,6 +5,7 @@ import { DomainError } from '../domain/errors.ts';
 import { registerBusinesses } from './commands/businesses.ts';
 import { registerImport } from './commands/import.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerSecrets } from './commands/secrets.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTokens } from './commands/tokens.ts';
 import { registerWebhooks } from './commands/webhooks.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerWorker(program);
   registerWebhooks(program);
+  registerSecrets(program);
   return program;
 }
 

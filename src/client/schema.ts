@@ -1365,6 +1365,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the Stripe connection
+         * @description Whether Stripe is connected, in which mode and push setting, and the webhook URL to give Stripe. Never a secret.
+         */
+        get: operations["get_integrations_stripe_api_v1_integrations_stripe_get"];
+        /**
+         * Connect Stripe
+         * @description Stores the Stripe secret key and webhook signing secret (encrypted at rest) and the push mode; connecting again replaces them. The answer never contains either secret.
+         */
+        put: operations["replace_integrations_stripe_api_v1_integrations_stripe_put"];
+        post?: never;
+        /**
+         * Disconnect Stripe
+         * @description Forgets the keys. Pushes still queued fail; invoices already in Stripe stay there, and their events are no longer accepted.
+         */
+        delete: operations["delete_integrations_stripe_api_v1_integrations_stripe_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invoices/{id}/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push an invoice to Stripe
+         * @description Queues the push of an issued invoice with an amount due (a background job creates it in Stripe and sets stripe_invoice_id). 202 with the invoice, stripe_sync.status pending; a push already queued or done is answered as it is, a failed one is queued again.
+         */
+        post: operations["stripe_invoice_api_v1_invoices__id__stripe_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/bulk/invoices": {
         parameters: {
             query?: never;
@@ -1639,6 +1687,26 @@ export interface paths {
          * @description seeds/003. One invoice per order, in the order of orderIds; an order already invoiced returns its existing invoice. Invoices are finalized (numbered, posted) unless finalize is false. Any unknown, cancelled or other business's order → 404 naming the first one, and nothing is created. Token in accessToken (raw or "Bearer …") or Authorization: Bearer.
          */
         post: operations["create_invoices_from_orders_invoices_bulk_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/stripe/{business_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive a Stripe event
+         * @description Stripe posts its events here (the webhook_url of the connection). Stripe-Signature is verified over the raw body with the webhook secret (300 s tolerance); each event id has one effect however often it arrives. Unknown invoices and event types answer 200.
+         */
+        post: operations["create_webhooks_stripe_webhooks_stripe__business_id__post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6761,6 +6829,14 @@ export interface operations {
                                 }[];
                             }[];
                             stripe_invoice_id: string | null;
+                            stripe_sync: {
+                                status: "pending" | "synced" | "failed";
+                                error: string | null;
+                                payment_url: string | null;
+                                /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                                uncollectible: boolean;
+                                synced_at: string | null;
+                            } | null;
                             pdf_url: string | null;
                             hosted_invoice_url: string | null;
                             delivered: boolean;
@@ -7098,6 +7174,14 @@ export interface operations {
                                 }[];
                             }[];
                             stripe_invoice_id: string | null;
+                            stripe_sync: {
+                                status: "pending" | "synced" | "failed";
+                                error: string | null;
+                                payment_url: string | null;
+                                /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                                uncollectible: boolean;
+                                synced_at: string | null;
+                            } | null;
                             pdf_url: string | null;
                             hosted_invoice_url: string | null;
                             delivered: boolean;
@@ -7363,6 +7447,14 @@ export interface operations {
                             }[];
                         }[];
                         stripe_invoice_id: string | null;
+                        stripe_sync: {
+                            status: "pending" | "synced" | "failed";
+                            error: string | null;
+                            payment_url: string | null;
+                            /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                            uncollectible: boolean;
+                            synced_at: string | null;
+                        } | null;
                         pdf_url: string | null;
                         hosted_invoice_url: string | null;
                         delivered: boolean;
@@ -7677,6 +7769,14 @@ export interface operations {
                             }[];
                         }[];
                         stripe_invoice_id: string | null;
+                        stripe_sync: {
+                            status: "pending" | "synced" | "failed";
+                            error: string | null;
+                            payment_url: string | null;
+                            /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                            uncollectible: boolean;
+                            synced_at: string | null;
+                        } | null;
                         pdf_url: string | null;
                         hosted_invoice_url: string | null;
                         delivered: boolean;
@@ -8064,6 +8164,14 @@ export interface operations {
                             }[];
                         }[];
                         stripe_invoice_id: string | null;
+                        stripe_sync: {
+                            status: "pending" | "synced" | "failed";
+                            error: string | null;
+                            payment_url: string | null;
+                            /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                            uncollectible: boolean;
+                            synced_at: string | null;
+                        } | null;
                         pdf_url: string | null;
                         hosted_invoice_url: string | null;
                         delivered: boolean;
@@ -8342,6 +8450,14 @@ export interface operations {
                             }[];
                         }[];
                         stripe_invoice_id: string | null;
+                        stripe_sync: {
+                            status: "pending" | "synced" | "failed";
+                            error: string | null;
+                            payment_url: string | null;
+                            /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                            uncollectible: boolean;
+                            synced_at: string | null;
+                        } | null;
                         pdf_url: string | null;
                         hosted_invoice_url: string | null;
                         delivered: boolean;
@@ -8631,6 +8747,14 @@ export interface operations {
                             }[];
                         }[];
                         stripe_invoice_id: string | null;
+                        stripe_sync: {
+                            status: "pending" | "synced" | "failed";
+                            error: string | null;
+                            payment_url: string | null;
+                            /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                            uncollectible: boolean;
+                            synced_at: string | null;
+                        } | null;
                         pdf_url: string | null;
                         hosted_invoice_url: string | null;
                         delivered: boolean;
@@ -8959,6 +9083,14 @@ export interface operations {
                                 }[];
                             }[];
                             stripe_invoice_id: string | null;
+                            stripe_sync: {
+                                status: "pending" | "synced" | "failed";
+                                error: string | null;
+                                payment_url: string | null;
+                                /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                                uncollectible: boolean;
+                                synced_at: string | null;
+                            } | null;
                             pdf_url: string | null;
                             hosted_invoice_url: string | null;
                             delivered: boolean;
@@ -9224,6 +9356,14 @@ export interface operations {
                             }[];
                         }[];
                         stripe_invoice_id: string | null;
+                        stripe_sync: {
+                            status: "pending" | "synced" | "failed";
+                            error: string | null;
+                            payment_url: string | null;
+                            /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                            uncollectible: boolean;
+                            synced_at: string | null;
+                        } | null;
                         pdf_url: string | null;
                         hosted_invoice_url: string | null;
                         delivered: boolean;
@@ -9539,6 +9679,14 @@ export interface operations {
                             }[];
                         }[];
                         stripe_invoice_id: string | null;
+                        stripe_sync: {
+                            status: "pending" | "synced" | "failed";
+                            error: string | null;
+                            payment_url: string | null;
+                            /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                            uncollectible: boolean;
+                            synced_at: string | null;
+                        } | null;
                         pdf_url: string | null;
                         hosted_invoice_url: string | null;
                         delivered: boolean;
@@ -9927,6 +10075,14 @@ export interface operations {
                             }[];
                         }[];
                         stripe_invoice_id: string | null;
+                        stripe_sync: {
+                            status: "pending" | "synced" | "failed";
+                            error: string | null;
+                            payment_url: string | null;
+                            /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                            uncollectible: boolean;
+                            synced_at: string | null;
+                        } | null;
                         pdf_url: string | null;
                         hosted_invoice_url: string | null;
                         delivered: boolean;
@@ -10206,6 +10362,14 @@ export interface operations {
                             }[];
                         }[];
                         stripe_invoice_id: string | null;
+                        stripe_sync: {
+                            status: "pending" | "synced" | "failed";
+                            error: string | null;
+                            payment_url: string | null;
+                            /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                            uncollectible: boolean;
+                            synced_at: string | null;
+                        } | null;
                         pdf_url: string | null;
                         hosted_invoice_url: string | null;
                         delivered: boolean;
@@ -10496,6 +10660,14 @@ export interface operations {
                             }[];
                         }[];
                         stripe_invoice_id: string | null;
+                        stripe_sync: {
+                            status: "pending" | "synced" | "failed";
+                            error: string | null;
+                            payment_url: string | null;
+                            /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                            uncollectible: boolean;
+                            synced_at: string | null;
+                        } | null;
                         pdf_url: string | null;
                         hosted_invoice_url: string | null;
                         delivered: boolean;
@@ -18002,6 +18174,14 @@ export interface operations {
                                 }[];
                             }[];
                             stripe_invoice_id: string | null;
+                            stripe_sync: {
+                                status: "pending" | "synced" | "failed";
+                                error: string | null;
+                                payment_url: string | null;
+                                /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                                uncollectible: boolean;
+                                synced_at: string | null;
+                            } | null;
                             pdf_url: string | null;
                             hosted_invoice_url: string | null;
                             delivered: boolean;
@@ -20659,6 +20839,698 @@ export interface operations {
             };
         };
     };
+    get_integrations_stripe_api_v1_integrations_stripe_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connected: boolean;
+                        mode: ("test" | "live") | null;
+                        push: ("on_finalize" | "manual") | null;
+                        /** @description Where to point the Stripe webhook endpoint of this business. */
+                        webhook_url: string;
+                        connected_at: string | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    replace_integrations_stripe_api_v1_integrations_stripe_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A Stripe secret (sk_…) or restricted (rk_…) key. Stored encrypted; never returned. */
+                    secret_key: string;
+                    /** @description The signing secret (whsec_…) of the Stripe webhook endpoint pointed at webhook_url. Stored encrypted; never returned. */
+                    webhook_secret: string;
+                    /** @description on_finalize: every finalized invoice with an amount due is pushed to Stripe; manual: only POST /api/v1/invoices/{id}/stripe. */
+                    push: "on_finalize" | "manual";
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connected: boolean;
+                        mode: ("test" | "live") | null;
+                        push: ("on_finalize" | "manual") | null;
+                        /** @description Where to point the Stripe webhook endpoint of this business. */
+                        webhook_url: string;
+                        connected_at: string | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    delete_integrations_stripe_api_v1_integrations_stripe_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    stripe_invoice_api_v1_invoices__id__stripe_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        object: string;
+                        business_id: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** @description draft, open, partially_paid, manual_paid, stripe_paid, void */
+                        status: string;
+                        number: string | null;
+                        currency: string;
+                        date: string;
+                        due_date: string;
+                        place_of_supply: string | null;
+                        tax_regime: string;
+                        description: string | null;
+                        reference: string | null;
+                        line_items: {
+                            id: string;
+                            item_id: string | null;
+                            name: string;
+                            description: string | null;
+                            hsn_code: string | null;
+                            quantity: number;
+                            unit_price: number;
+                            discount_percent: number | null;
+                            discount_amount: number | null;
+                            tax_rate: number;
+                            amount: number;
+                            discount: number;
+                            taxable_amount: number;
+                            cgst: number;
+                            sgst: number;
+                            igst: number;
+                            tax: number;
+                            tax_total: number;
+                            total: number;
+                        }[];
+                        subtotal: number;
+                        discount_total: number;
+                        cgst: number;
+                        sgst: number;
+                        igst: number;
+                        tax: number;
+                        tax_total: number;
+                        total: number;
+                        total_paid: number;
+                        /** @description total + amount_debited − total_paid − the pre-payment part of credit notes. */
+                        balance_due: number;
+                        /** @description Σ totals of issued credit notes. */
+                        amount_credited: number;
+                        /** @description Ids of credit notes on this invoice, oldest first. */
+                        credit_notes: string[];
+                        /** @description Σ totals of issued debit notes. */
+                        amount_debited: number;
+                        /** @description Ids of debit notes on this invoice, oldest first. */
+                        debit_notes: string[];
+                        paid_on: string | null;
+                        payments: {
+                            id: string;
+                            amount: number;
+                            paid_on: string;
+                            /** @description manual, stripe, or credit (the customer's credit balance applied). */
+                            source: string;
+                            reference: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
+                        journal_entries: {
+                            id: string;
+                            kind: string;
+                            memo: string;
+                            currency: string;
+                            date: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            lines: {
+                                account_code: string;
+                                debit: number;
+                                credit: number;
+                            }[];
+                        }[];
+                        stripe_invoice_id: string | null;
+                        stripe_sync: {
+                            status: "pending" | "synced" | "failed";
+                            error: string | null;
+                            payment_url: string | null;
+                            /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                            uncollectible: boolean;
+                            synced_at: string | null;
+                        } | null;
+                        pdf_url: string | null;
+                        hosted_invoice_url: string | null;
+                        delivered: boolean;
+                        delivered_on: string | null;
+                        recurring_template_id: string | null;
+                        order_id: string | null;
+                        import_id: string | null;
+                        entity_id: string | null;
+                        finalized_at: string | null;
+                        voided_at: string | null;
+                        customer_id: string;
+                        customer_name: string;
+                        customer_email: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
     create_bulk_invoices_bulk_invoices_post: {
         parameters: {
             query?: never;
@@ -20835,6 +21707,14 @@ export interface operations {
                                     }[];
                                 }[];
                                 stripe_invoice_id: string | null;
+                                stripe_sync: {
+                                    status: "pending" | "synced" | "failed";
+                                    error: string | null;
+                                    payment_url: string | null;
+                                    /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                                    uncollectible: boolean;
+                                    synced_at: string | null;
+                                } | null;
                                 pdf_url: string | null;
                                 hosted_invoice_url: string | null;
                                 delivered: boolean;
@@ -21268,6 +22148,14 @@ export interface operations {
                                 }[];
                             }[];
                             stripe_invoice_id: string | null;
+                            stripe_sync: {
+                                status: "pending" | "synced" | "failed";
+                                error: string | null;
+                                payment_url: string | null;
+                                /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                                uncollectible: boolean;
+                                synced_at: string | null;
+                            } | null;
                             pdf_url: string | null;
                             hosted_invoice_url: string | null;
                             delivered: boolean;
@@ -21703,6 +22591,14 @@ export interface operations {
                                     }[];
                                 }[];
                                 stripe_invoice_id: string | null;
+                                stripe_sync: {
+                                    status: "pending" | "synced" | "failed";
+                                    error: string | null;
+                                    payment_url: string | null;
+                                    /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                                    uncollectible: boolean;
+                                    synced_at: string | null;
+                                } | null;
                                 pdf_url: string | null;
                                 hosted_invoice_url: string | null;
                                 delivered: boolean;
@@ -22136,6 +23032,14 @@ export interface operations {
                                 }[];
                             }[];
                             stripe_invoice_id: string | null;
+                            stripe_sync: {
+                                status: "pending" | "synced" | "failed";
+                                error: string | null;
+                                payment_url: string | null;
+                                /** @description Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else. */
+                                uncollectible: boolean;
+                                synced_at: string | null;
+                            } | null;
                             pdf_url: string | null;
                             hosted_invoice_url: string | null;
                             delivered: boolean;
@@ -24434,6 +25338,156 @@ export interface operations {
                     "application/json": {
                         success: boolean;
                         message: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_webhooks_stripe_webhooks_stripe__business_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                business_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        received: boolean;
+                        /** @description What the event did: payment_recorded, already_settled, refund_recorded, voided, unknown_invoice, ignored, duplicate, … (docs/stripe.md). */
+                        outcome: string;
+                        invoice_id: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
                         request_id: string;
                     };
                 };

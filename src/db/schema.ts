@@ -441,6 +441,61 @@ export interface OrderLinesTable {
   tax_rate: string;
 }
 
+export interface SecretKeyCheckTable {
+  id: number;
+  sealed: string;
+}
+
+export interface StripeConnectionsTable {
+  business_id: string;
+  secret_key: string;
+  webhook_secret: string;
+  mode: 'test' | 'live';
+  push: 'on_finalize' | 'manual';
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StripeCustomersTable {
+  business_id: string;
+  customer_id: string;
+  stripe_customer_id: string;
+  created_at: string;
+}
+
+export interface StripeInvoiceSyncsTable {
+  business_id: string;
+  invoice_id: string;
+  status: 'pending' | 'synced' | 'failed';
+  step: 'customer' | 'invoice' | 'lines' | 'finalize' | 'done';
+  stripe_customer_id: string | null;
+  stripe_invoice_id: string | null;
+  payment_url: string | null;
+  error: string | null;
+  uncollectible: Generated<boolean>;
+  queued_at: string;
+  synced_at: string | null;
+  updated_at: string;
+}
+
+export interface StripeEventsTable {
+  business_id: string;
+  event_id: string;
+  type: string;
+  invoice_id: string | null;
+  outcome: string;
+  received_at: string;
+}
+
+export interface StripeInvoicePaymentsTable {
+  business_id: string;
+  stripe_payment_id: string;
+  invoice_id: string;
+  amount: number;
+  amount_refunded: Generated<number>;
+  created_at: string;
+}
+
 export interface DB {
   businesses: BusinessesTable;
   business_logos: BusinessLogosTable;
@@ -474,6 +529,12 @@ export interface DB {
   webhook_deliveries: WebhookDeliveriesTable;
   recurring_templates: RecurringTemplatesTable;
   recurring_invoices: RecurringInvoicesTable;
+  secret_key_check: SecretKeyCheckTable;
+  stripe_connections: StripeConnectionsTable;
+  stripe_customers: StripeCustomersTable;
+  stripe_invoice_syncs: StripeInvoiceSyncsTable;
+  stripe_events: StripeEventsTable;
+  stripe_invoice_payments: StripeInvoicePaymentsTable;
 }
 
 export type Business = Selectable<BusinessesTable>;

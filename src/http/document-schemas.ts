@@ -114,6 +114,18 @@ const commonResponse = {
   payments: Type.Array(PaymentResponse),
   journal_entries: Type.Array(JournalEntryResponse),
   stripe_invoice_id: NullableString,
+  stripe_sync: Nullable(
+    Type.Object(
+      {
+        status: Type.Union([Type.Literal('pending'), Type.Literal('synced'), Type.Literal('failed')]),
+        error: Nullable(Type.String({ description: "Why the push failed (Stripe's error type and message)." })),
+        payment_url: Nullable(Type.String({ description: "Stripe's hosted payment page; the hosted invoice page links to it while an amount is due." })),
+        uncollectible: Type.Boolean({ description: 'Stripe marked the invoice uncollectible (invoice.marked_uncollectible); Billow changes nothing else.' }),
+        synced_at: NullableString,
+      },
+      { description: 'The push of this invoice to Stripe (docs/stripe.md); null until one is asked for.' },
+    ),
+  ),
   pdf_url: NullableString,
   hosted_invoice_url: NullableString,
   delivered: Type.Boolean(),

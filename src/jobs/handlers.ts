@@ -4,6 +4,7 @@ import { runDrainJob } from '../modules/webhooks/drain.ts';
 import { DRAIN_QUEUE } from '../modules/webhooks/names.ts';
 import { importHandler } from './import-job.ts';
 import { mailHandler } from './mail.ts';
+import { stripePushHandler } from './stripe-push.ts';
 import type { JobHandler } from './runner.ts';
 
 /**
@@ -14,6 +15,7 @@ export function jobHandlers(): JobHandler[] {
   return [
     importHandler(),
     mailHandler(),
+    stripePushHandler(),
     // One job per webhook endpoint (keyed by its id): it fans out and sends that endpoint's
     // events in order, one request at a time, 16 endpoints at once per process. Retries are
     // scheduled per delivery, so the job itself only fails when the database does.

@@ -7,7 +7,7 @@ import { type TestEnv, testApp } from '../helpers/app.ts';
  * its primary key and in every foreign key to another tenant table, so business_id can be
  * the distribution column. Only these tables are global (Citus reference tables).
  */
-const GLOBAL_TABLES = new Set(['businesses', 'principals', 'tokens', 'schema_migrations']);
+const GLOBAL_TABLES = new Set(['businesses', 'principals', 'tokens', 'schema_migrations', 'secret_key_check']);
 /** Tenant tables may reference these freely (reference tables in Citus). */
 const REFERENCE_TARGETS = new Set(['businesses', 'principals']);
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Json, type TestEnv, testApp } from '../helpers/app.ts';
 import { createBusiness, createCustomer, createItem, createVendor, type Tenant } from '../helpers/factories.ts';
+import { signEvent } from '../../scripts/fake-stripe.ts';
 
 /**
  * SPEC §8: bad input gets a 4xx, never a 500. Random JSON in place of whole bodies and of
@@ -203,6 +204,37 @@ describe('fuzzed bodies never cause a 5xx', () => {
       fc.asyncProperty(fc.constantFrom(...targets), fc.oneof(nasty, fields), async ([method, url], body) => {
         const response = await hooks.request(method, url, body);
         expect(response.statusCode, `${url} ${JSON.stringify(body)?.slice(0, 300)} → ${response.body.slice(0, 300)}`).toBeLessThan(500);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('Stripe: the connection, the push route and the signed webhook route with random bodies and signatures', async () => {
+    const stripe = await createBusiness(env.app);
+    const secret = 'whsec_fuzzfuzzfuzzfuzz';
+    const connect = { secret_key: 'sk_test_fuzz00000000', webhook_secret: secret, push: 'manual' };
+    const fields = fc.dictionary(fc.constantFrom('secret_key', 'webhook_secret', 'push'), nasty, { maxKeys: 3 });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(nasty, fields, fields.map((f) => ({ ...connect, ...f }))), async (body) => {
+        const response = await stripe.request('PUT', '/api/v1/integrations/stripe', body);
+        expect(response.statusCode, `${JSON.stringify(body)?.slice(0, 300)} → ${response.body.slice(0, 300)}`).toBeLessThan(500);
+      }),
+      { numRuns: 150 },
+    );
+    expect((await stripe.request('PUT', '/api/v1/integrations/stripe', connect)).statusCode).toBe(200);
+    const invoice = (await tenant.post('/api/v1/invoices', { ...validInvoice(), auto_approve: true })).json();
+    await fc.assert(fc.asyncProperty(nasty, (body) => neverServerError('POST', `/api/v1/invoices/${invoice.id}/stripe`, body)), { numRuns: 40 });
+    // Random bytes, random JSON and random event objects, each signed correctly or not: 2xx or 400, never a 5xx.
+    const eventBody = fc.oneof(
+      nasty.map((v) => JSON.stringify(v) ?? ''),
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      fc.record({ id: nasty, type: fc.oneof(nasty, fc.constantFrom('invoice.paid', 'invoice_payment.paid', 'charge.refunded', 'invoice.voided', 'invoice.marked_uncollectible')), data: fc.oneof(nasty, fc.record({ object: nasty })) }).map((e) => JSON.stringify(e)),
+    );
+    await fc.assert(
+      fc.asyncProperty(eventBody, fc.boolean(), async (payload, signed) => {
+        const signature = signed ? signEvent(payload, secret) : 't=1,v1=0';
+        const response = await env.app.inject({ method: 'POST', url: `/webhooks/stripe/${stripe.id}`, headers: { 'content-type': 'application/json', 'stripe-signature': signature }, payload });
+        expect(response.statusCode, `${payload.slice(0, 300)} → ${response.body.slice(0, 300)}`).toBeLessThan(500);
       }),
       { numRuns: 200 },
     );

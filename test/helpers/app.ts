@@ -6,6 +6,8 @@ import { migrate } from '../../src/db/migrate.ts';
 import { checkResponses } from './response-contract.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+/** Seals secrets at rest in every test (vitest.config.ts gives it to spawned processes too). */
+export const TEST_SECRET_KEY = process.env.BILLOW_SECRET_KEY ?? '';
 
 export interface TestEnv {
   app: FastifyInstance;
@@ -16,7 +18,7 @@ export interface TestEnv {
 /** Test configuration: the real defaults, with the rate limiter off and webhooks allowed to loopback receivers. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0', WEBHOOK_ALLOW_PRIVATE: 'true' }),
+    ...loadConfig({ BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0', WEBHOOK_ALLOW_PRIVATE: 'true', BILLOW_SECRET_KEY: TEST_SECRET_KEY }),
     databaseUrl: process.env.DATABASE_URL || 'memory://',
     ...overrides,
   };

@@ -4,6 +4,8 @@ import { openDatabase } from '../../db/database.ts';
 import { migrate } from '../../db/migrate.ts';
 import { jobHandlers } from '../../jobs/handlers.ts';
 import { startWorkers, type WorkerLog } from '../../jobs/runner.ts';
+import { startSecrets } from '../../modules/secrets/at-rest.ts';
+import { resolveSecretKeys } from '../../modules/secrets/keys.ts';
 
 /** One JSON line per log record on stderr, like the server's logger. */
 const log: WorkerLog = {
@@ -23,9 +25,11 @@ export function registerWorker(program: Command): void {
     .command('worker')
     .description('Run the background workers alone (CSV imports, webhook delivery, mail, recurring invoices), without the HTTP API. Scale out by starting more of them against one PostgreSQL.')
     .action(async () => {
-      const config = loadConfig();
-      const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 4 });
+      const given = loadConfig();
+      resolveSecretKeys(given);
+      const database = await openDatabase({ url: given.databaseUrl, dataDir: given.dataDir, poolSize: 4 });
       await migrate(database);
+      const config = await startSecrets(database.db, given);
       const workers = await startWorkers({ database, config, handlers: jobHandlers(), log });
       log.info({ pid: process.pid }, 'workers started');
       // The worker loops' timers do not hold the process open; this does, until a signal.

@@ -9,6 +9,7 @@ import { registerOrderRoutes } from './orders.ts';
 import { registerNoteRoutes } from './notes.ts';
 import { registerFileRoutes } from './files.ts';
 import { registerImportRoutes } from './imports.ts';
+import { registerIntegrationRoutes } from './integrations.ts';
 import { registerEventRoutes } from './events.ts';
 import { registerRecurringRoutes } from './recurring.ts';
 import { registerReportRoutes } from './reports.ts';
@@ -34,4 +35,5 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerImportRoutes(app);
   registerWebhookRoutes(app);
   registerEventRoutes(app);
+  registerIntegrationRoutes(app);
 }

@@ -13,6 +13,7 @@ import {
   updateEndpoint,
 } from '../../modules/webhooks/endpoints.ts';
 import { EVENT_TYPES } from '../../modules/webhooks/names.ts';
+import { keysOf } from '../../modules/secrets/keys.ts';
 import { businessOf } from '../auth.ts';
 import { contextOf, respond } from '../respond.ts';
 import { Closed, errorResponses, Id, IdParams, ListQuery, Nullable, PageOf, Timestamp } from '../schemas.ts';
@@ -110,7 +111,7 @@ function registerEndpointRoutes(app: FastifyInstance): void {
     },
     (request, reply) =>
       respond(request, reply, { status: 201, format: formatNative, body: (view) => view, redact: redactSecret }, (ctx) =>
-        createEndpoint(ctx, request.body as EndpointInput, allowPrivate(request)),
+        createEndpoint(ctx, request.body as EndpointInput, allowPrivate(request), keysOf(request.server.deps.config)),
       ),
   );
   app.get(
@@ -183,7 +184,7 @@ function registerEndpointRoutes(app: FastifyInstance): void {
       },
     },
     (request, reply) =>
-      respond(request, reply, { status: 200, format: formatNative, body: (view) => view, redact: redactSecret }, (ctx) => rotateSecret(ctx, idOf(request))),
+      respond(request, reply, { status: 200, format: formatNative, body: (view) => view, redact: redactSecret }, (ctx) => rotateSecret(ctx, idOf(request), keysOf(request.server.deps.config))),
   );
 }
 

@@ -43,6 +43,7 @@ const TAGS: Record<string, string> = {
   events: 'The event log: what happened in a business, as delivered to webhooks.',
   notes: 'Credit and debit notes: corrections of an issued invoice, with their own gapless series.',
   recurring: 'Recurring templates: a customer billed on a schedule, one invoice per date, made by the workers.',
+  integrations: 'Stripe: the connection (keys encrypted at rest), invoice pushes, and the signed events Stripe posts back.',
 };
 
 const PROBLEM_STATUSES = {

@@ -21,6 +21,10 @@ export async function sendPdf(reply: FastifyReply, view: DocumentView): Promise<
   return reply.type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
 }
 
+/** Stripe's payment page, while the invoice pushed there still has an amount due. */
+const payOnlineHref = (view: DocumentView) =>
+  view.balance_due > 0 && view.status !== 'void' && view.stripe_sync?.payment_url ? view.stripe_sync.payment_url : undefined;
+
 /** The customer's hosted invoice page and its PDF: public, addressed by an unguessable token. */
 export async function hostedSurface(app: FastifyInstance): Promise<void> {
   const config = { auth: 'none' as const };
@@ -41,8 +45,9 @@ export async function hostedSurface(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const params = request.params as Params;
-      const model = await loadDocumentModel(app.deps.db, await find(params));
-      const html = renderDocumentPage(model, `/i/${encodeURIComponent(params.businessId)}/${params.token}/pdf`);
+      const view = await find(params);
+      const model = await loadDocumentModel(app.deps.db, view);
+      const html = renderDocumentPage(model, `/i/${encodeURIComponent(params.businessId)}/${params.token}/pdf`, payOnlineHref(view));
       return reply
         .type('text/html; charset=utf-8')
         .header('content-security-policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:")

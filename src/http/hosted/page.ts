@@ -49,8 +49,11 @@ function header(model: DocumentModel): string {
 <dt>Status</dt><dd><span class="status ${statusClass}" data-testid="status">${escapeHtml(model.status)}</span></dd></dl></div></header>`;
 }
 
-/** The public page a customer opens from hosted_invoice_url: the same document model as the PDF. */
-export function renderDocumentPage(model: DocumentModel, pdfHref: string): string {
+/**
+ * The public page a customer opens from hosted_invoice_url: the same document model as the
+ * PDF, and, while an amount is due on an invoice pushed to Stripe, a "Pay online" button.
+ */
+export function renderDocumentPage(model: DocumentModel, pdfHref: string, payHref?: string): string {
   const title = `${model.title} ${model.number} — ${model.seller.name}`;
   return `<!doctype html>
 <html lang="${escapeHtml(model.locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -68,6 +71,6 @@ ${table(model.lines, 'lines')}
 ${model.notes.map((n) => `<p><strong>${escapeHtml(n.label)}:</strong> <span dir="auto">${lines(n.text)}</span></p>`).join('\n')}
 ${model.signatory ? `<div class="signatory">${escapeHtml(model.signatory.replace(/\n+/g, '\n'))}</div>` : ''}
 ${model.footer ? `<footer class="muted" dir="auto">${lines(model.footer)}</footer>` : ''}
-<div class="actions"><a class="button" href="${escapeHtml(pdfHref)}" data-testid="download-pdf">Download PDF</a></div>
+<div class="actions">${payHref ? `<a class="button" href="${escapeHtml(payHref)}" rel="noopener" data-testid="pay-online">Pay online</a> ` : ''}<a class="button" href="${escapeHtml(pdfHref)}" data-testid="download-pdf">Download PDF</a></div>
 </main></body></html>`;
 }

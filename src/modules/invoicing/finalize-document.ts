@@ -5,6 +5,7 @@ import { type Context, transact } from '../context.ts';
 import { emitEvents } from '../events/outbox.ts';
 import { postEntries } from '../ledger/journal.ts';
 import { applyCustomerCredits } from '../notes/customer-credits.ts';
+import { pendingSync, pushOnFinalize } from '../stripe/syncs.ts';
 import { lockDocument, totalsOf } from './lock.ts';
 import { takeInvoiceNumbers } from './numbering.ts';
 import { getDocument } from './read.ts';
@@ -14,7 +15,8 @@ import { approvalEntry, eventPrefix } from './write.ts';
 /**
  * Finalizes a draft invoice (or approves a draft bill): takes the next number inside this
  * transaction (invoice row locked first, then the counter), posts the journal entry, applies
- * the customer's credit balance in the invoice's currency, and emits *_APPROVED.
+ * the customer's credit balance in the invoice's currency, queues its Stripe push (with
+ * `push: "on_finalize"`), and emits *_APPROVED.
  */
 export async function finalizeDocument(ctx: Context, kind: InvoiceKind, id: string): Promise<DocumentView> {
   return transact(ctx, async (tx) => {
@@ -32,7 +34,9 @@ export async function finalizeDocument(ctx: Context, kind: InvoiceKind, id: stri
       .executeTakeFirstOrThrow();
     await postEntries(tx, ctx.businessId, [approvalEntry(updated, totalsOf(updated), now)]);
     const applied = await applyCustomerCredits(tx, ctx.businessId, [updated], now);
-    const view = await getDocument(tx, ctx.businessId, kind, id, ctx.baseUrl);
+    const read = await getDocument(tx, ctx.businessId, kind, id, ctx.baseUrl);
+    const pushed = await pushOnFinalize(tx, ctx.businessId, [read], now);
+    const view = pushed.has(id) ? { ...read, stripe_sync: pendingSync() } : read;
     await emitEvents(tx, ctx.businessId, now, [{ type: `${eventPrefix(kind)}_APPROVED`, data: view }, ...applied.map((a) => a.event)]);
     return view;
   });

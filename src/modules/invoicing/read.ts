@@ -4,7 +4,8 @@ import type { InvoiceKind, InvoiceLineRow } from '../../db/schema.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import type { Db, Tx } from '../context.ts';
 import { decodeCursor, keysetClause, type Page, type PageRequest, toPage, totalOf } from '../pagination.ts';
-import { type DocumentView, documentView, type PaymentView } from './view.ts';
+import { loadStripeSyncs } from '../stripe/syncs.ts';
+import { type DocumentView, documentView, type PaymentView, type StripeSyncView } from './view.ts';
 
 const NOUN: Record<InvoiceKind, string> = { invoice: 'Invoice', bill: 'Bill' };
 
@@ -19,10 +20,10 @@ function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
   return groups;
 }
 
-/** Full views of documents in the order of `ids`: four queries whatever the count. */
+/** Full views of documents in the order of `ids`: six queries whatever the count. */
 export async function loadDocuments(db: Db | Tx, businessId: string, kind: InvoiceKind, ids: string[], baseUrl: string): Promise<DocumentView[]> {
   if (ids.length === 0) return [];
-  const [rows, lines, entries, payments, notes] = await Promise.all([
+  const [rows, lines, entries, payments, notes, syncs] = await Promise.all([
     db.selectFrom('invoices').selectAll().where('business_id', '=', businessId).where('kind', '=', kind).where('id', '=', sql<string>`any(${ids}::text[])`).execute(),
     db.selectFrom('invoice_lines').selectAll().where('business_id', '=', businessId).where('invoice_id', '=', sql<string>`any(${ids}::text[])`).orderBy('position').execute(),
     loadEntryViews(db, businessId, 'invoice_id', ids),
@@ -34,6 +35,7 @@ export async function loadDocuments(db: Db | Tx, businessId: string, kind: Invoi
       .orderBy('id')
       .execute(),
     db.selectFrom('credit_notes').select(['id', 'kind', 'invoice_id']).where('business_id', '=', businessId).where('invoice_id', '=', sql<string>`any(${ids}::text[])`).orderBy('id').execute(),
+    kind === 'invoice' ? loadStripeSyncs(db, businessId, ids) : new Map<string, StripeSyncView>(),
   ]);
   const linesBy = groupBy(lines as InvoiceLineRow[], (l) => l.invoice_id);
   const paymentsBy = groupBy(payments, (p) => p.invoice_id);
@@ -43,7 +45,7 @@ export async function loadDocuments(db: Db | Tx, businessId: string, kind: Invoi
     const row = byId.get(id);
     if (!row) return [];
     const pays: PaymentView[] = (paymentsBy.get(id) ?? []).map(({ invoice_id: _, ...p }) => p);
-    return [documentView({ row, lines: linesBy.get(id) ?? [], entries: entries.get(id) ?? [], payments: pays, notes: notesBy.get(id) }, baseUrl)];
+    return [documentView({ row, lines: linesBy.get(id) ?? [], entries: entries.get(id) ?? [], payments: pays, notes: notesBy.get(id), stripeSync: syncs.get(id) }, baseUrl)];
   });
 }
 

@@ -27,6 +27,17 @@ export interface DocumentParts {
   payments: PaymentView[];
   /** Credit and debit notes issued on the document, oldest first (none when just written). */
   notes?: { id: string; kind: NoteKind }[] | undefined;
+  /** Its push to Stripe, once one was asked for (docs/stripe.md). */
+  stripeSync?: StripeSyncView | null | undefined;
+}
+
+export interface StripeSyncView {
+  status: 'pending' | 'synced' | 'failed';
+  error: string | null;
+  /** Stripe's hosted payment page, once the invoice is finalized there. */
+  payment_url: string | null;
+  uncollectible: boolean;
+  synced_at: string | null;
 }
 
 function lineView(line: InvoiceLineRow) {
@@ -81,7 +92,7 @@ function links(row: InvoiceRow, baseUrl: string) {
 
 const notesOf = (notes: DocumentParts['notes'], kind: NoteKind) => (notes ?? []).filter((n) => n.kind === kind).map((n) => n.id);
 
-export function documentView({ row, lines, entries, payments, notes }: DocumentParts, baseUrl: string) {
+export function documentView({ row, lines, entries, payments, notes, stripeSync }: DocumentParts, baseUrl: string) {
   const party =
     row.kind === 'invoice'
       ? { customer_id: row.customer_id, customer_name: row.party_name, customer_email: row.party_email }
@@ -122,6 +133,7 @@ export function documentView({ row, lines, entries, payments, notes }: DocumentP
     payments,
     journal_entries: entries,
     stripe_invoice_id: row.stripe_invoice_id,
+    stripe_sync: stripeSync ?? null,
     ...links(row, baseUrl),
     delivered: row.delivered,
     delivered_on: row.delivered_on,

@@ -29,29 +29,32 @@ async function approvalLines(tx: Tx, businessId: string, invoiceId: string): Pro
  * Voids a document while nothing is paid. An approved one gets a reversing journal entry,
  * so the ledger keeps both the posting and its reversal; the number stays used.
  */
-export async function voidDocument(ctx: Context, kind: InvoiceKind, id: string): Promise<DocumentView> {
-  return transact(ctx, async (tx) => {
-    const row = await lockDocument(tx, ctx.businessId, kind, id);
-    assertCanVoid(row.status, BigInt(row.total_paid), kind);
-    if (row.amount_credited > 0 || row.amount_debited > 0) {
-      throw new DomainError('state.invalid', 'Cannot void an invoice with credit or debit notes; void the notes first.');
-    }
-    const now = ctx.clock().toISOString();
-    if (row.status === 'open') {
-      const lines = reversalLines(await approvalLines(tx, ctx.businessId, id));
-      const label = kind === 'invoice' ? `invoice ${row.number}` : `bill ${row.bill_number}`;
-      await postEntries(tx, ctx.businessId, [
-        { id: uuidv7(), invoiceId: id, kind: `${kind}_void`, memo: `Void ${label}`, currency: row.currency, date: now.slice(0, 10), createdAt: now, lines },
-      ]);
-    }
-    await tx
-      .updateTable('invoices')
-      .set({ status: 'void', voided_at: now, updated_at: now })
-      .where('business_id', '=', ctx.businessId)
-      .where('id', '=', id)
-      .execute();
-    const view = await getDocument(tx, ctx.businessId, kind, id, ctx.baseUrl);
-    await emitEvents(tx, ctx.businessId, now, [{ type: `${eventPrefix(kind)}_VOIDED`, data: view }]);
-    return view;
-  });
+export function voidDocument(ctx: Context, kind: InvoiceKind, id: string): Promise<DocumentView> {
+  return transact(ctx, (tx) => voidDocumentIn(tx, ctx, kind, id));
+}
+
+/** The same, inside a caller's transaction (Stripe's invoice.voided records its event id with the void). */
+export async function voidDocumentIn(tx: Tx, ctx: Context, kind: InvoiceKind, id: string): Promise<DocumentView> {
+  const row = await lockDocument(tx, ctx.businessId, kind, id);
+  assertCanVoid(row.status, BigInt(row.total_paid), kind);
+  if (row.amount_credited > 0 || row.amount_debited > 0) {
+    throw new DomainError('state.invalid', 'Cannot void an invoice with credit or debit notes; void the notes first.');
+  }
+  const now = ctx.clock().toISOString();
+  if (row.status === 'open') {
+    const lines = reversalLines(await approvalLines(tx, ctx.businessId, id));
+    const label = kind === 'invoice' ? `invoice ${row.number}` : `bill ${row.bill_number}`;
+    await postEntries(tx, ctx.businessId, [
+      { id: uuidv7(), invoiceId: id, kind: `${kind}_void`, memo: `Void ${label}`, currency: row.currency, date: now.slice(0, 10), createdAt: now, lines },
+    ]);
+  }
+  await tx
+    .updateTable('invoices')
+    .set({ status: 'void', voided_at: now, updated_at: now })
+    .where('business_id', '=', ctx.businessId)
+    .where('id', '=', id)
+    .execute();
+  const view = await getDocument(tx, ctx.businessId, kind, id, ctx.baseUrl);
+  await emitEvents(tx, ctx.businessId, now, [{ type: `${eventPrefix(kind)}_VOIDED`, data: view }]);
+  return view;
 }

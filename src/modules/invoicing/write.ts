@@ -11,6 +11,7 @@ import type { Tx } from '../context.ts';
 import { emitEvents, type OutboxEvent } from '../events/outbox.ts';
 import { postEntries } from '../ledger/journal.ts';
 import { applyCustomerCredits } from '../notes/customer-credits.ts';
+import { pendingSync, pushOnFinalize } from '../stripe/syncs.ts';
 import { takeEntityIds, takeInvoiceNumbers } from './numbering.ts';
 import type { PreparedDocument } from './prepare.ts';
 import type { JournalEntryDraft } from './types.ts';
@@ -135,7 +136,7 @@ export async function writeDocuments(
   await insertRows(tx, 'invoice_lines', LINE_COLUMNS, docs.flatMap((d) => d.lines));
   await postEntries(tx, business.id, entries.filter((e): e is JournalEntryDraft => e !== undefined));
   const applied = new Map((await applyCustomerCredits(tx, business.id, rows.filter((r) => r.finalized_at !== null), now)).map((a) => [a.invoiceId, a]));
-  const views = docs.map((d, i) => {
+  const built = docs.map((d, i) => {
     const entry = entries[i];
     const row = rows[i] as InvoiceRow;
     const credit = applied.get(row.id);
@@ -143,6 +144,8 @@ export async function writeDocuments(
     const shown = credit ? { ...row, status: credit.status, total_paid: credit.totalPaid, paid_on: credit.paidOn } : row;
     return documentView({ row: shown, lines: d.lines, entries: posted, payments: credit ? [credit.payment] : [] }, baseUrl);
   });
+  const pushed = await pushOnFinalize(tx, business.id, built, now);
+  const views = pushed.size === 0 ? built : built.map((v) => (pushed.has(v.id) ? { ...v, stripe_sync: pendingSync() } : v));
   const creditEvents = [...applied.values()].map((a) => a.event);
   await emitEvents(tx, business.id, now, [...views.flatMap((view) => creationEvents(view)), ...creditEvents, ...trailing]);
   // auto_send: the mail jobs commit with the invoices they send.

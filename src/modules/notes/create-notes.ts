@@ -171,7 +171,8 @@ export function createNote(ctx: Context, input: NoteInput, options: Omit<CreateN
   });
 }
 
-async function issueNotes(tx: Tx, ctx: Context, inputs: (NoteInput | DomainError)[], options: CreateNoteOptions): Promise<NoteOutcome> {
+/** Issues notes inside a caller's transaction (Stripe's charge.refunded records its event id with the note). */
+export async function issueNotes(tx: Tx, ctx: Context, inputs: (NoteInput | DomainError)[], options: CreateNoteOptions): Promise<NoteOutcome> {
   const now = ctx.clock().toISOString();
   const slots: Slot[] = inputs.map((input) => (input instanceof DomainError ? { error: input } : { input }));
   const business = await getBusiness(tx, ctx.businessId);

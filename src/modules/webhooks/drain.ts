@@ -5,7 +5,8 @@ import type { WorkerContext } from '../../jobs/runner.ts';
 import type { Db, Tx } from '../context.ts';
 import { eventId } from '../events/outbox.ts';
 import { type AttemptRecord, type DueDelivery, fanOut, freshDeliveries, pendingDeliveries, type QueuedBatch, queuedBatches, recordAttempts, recordFresh } from './deliveries.ts';
-import type { EndpointRow } from './endpoints.ts';
+import { type EndpointRow, openSigningSecrets } from './endpoints.ts';
+import { keysOf } from '../secrets/keys.ts';
 import { signerFor } from './signing.ts';
 import { postWebhook } from './target.ts';
 
@@ -107,7 +108,7 @@ interface Round {
  */
 async function sendRound(endpoint: EndpointRow, due: DueDelivery[], ctx: WorkerContext, lost: () => boolean): Promise<Round> {
   const round: Round = { records: [], disable: null, failed: false };
-  const signer = signerFor(endpoint, ctx.clock());
+  const signer = signerFor(openSigningSecrets(keysOf(ctx.config), endpoint), ctx.clock());
   const failingSince = endpoint.failing_since ? new Date(endpoint.failing_since) : null;
   for (const d of due) {
     const now = ctx.clock();

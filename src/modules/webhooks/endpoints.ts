@@ -8,6 +8,10 @@ import { type Context, type Db, type Tx, transact } from '../context.ts';
 import { decodeCursor, keysetClause, type Page, type PageRequest, toPage } from '../pagination.ts';
 import { DRAIN_QUEUE, EVENT_TYPES } from './names.ts';
 import { checkTargetUrl } from './target.ts';
+import { webhookSecretAad } from '../secrets/at-rest.ts';
+import { open, seal } from '../secrets/box.ts';
+import type { SecretKeys } from '../secrets/keys.ts';
+import type { SigningSecrets } from './signing.ts';
 
 export type EndpointRow = Selectable<WebhookEndpointsTable>;
 
@@ -61,20 +65,22 @@ export interface EndpointPatch {
   disabled?: boolean | undefined;
 }
 
-export async function createEndpoint(ctx: Context, input: EndpointInput, allowPrivate: boolean): Promise<EndpointView & { secret: string }> {
+export async function createEndpoint(ctx: Context, input: EndpointInput, allowPrivate: boolean, keys: SecretKeys): Promise<EndpointView & { secret: string }> {
   const now = ctx.clock().toISOString();
+  const id = uuidv7();
+  const secret = newSecret();
   const row = {
     business_id: ctx.businessId,
-    id: uuidv7(),
+    id,
     url: checkTargetUrl(input.url, allowPrivate),
     description: input.description ?? null,
     events: checkEvents(input.events),
-    secret: newSecret(),
+    secret: seal(keys, secret, webhookSecretAad(ctx.businessId, id)),
     created_at: now,
     updated_at: now,
   };
-  const created = await transact(ctx, (tx) => tx.insertInto('webhook_endpoints').values(row).returningAll().executeTakeFirstOrThrow());
-  return { ...endpointView(created), secret: created.secret };
+  // The transaction's result is the response (an idempotency record seals it): the secret in clear, shown once.
+  return transact(ctx, async (tx) => ({ ...endpointView(await tx.insertInto('webhook_endpoints').values(row).returningAll().executeTakeFirstOrThrow()), secret }));
 }
 
 export async function findEndpoint(db: Db | Tx, businessId: string, id: string): Promise<EndpointRow> {
@@ -128,7 +134,7 @@ export async function deleteEndpoint(ctx: Context, id: string): Promise<void> {
 }
 
 /** A new secret; the current one keeps signing beside it for 24 hours (ROTATION_OVERLAP_MS). */
-export async function rotateSecret(ctx: Context, id: string): Promise<{ id: string; secret: string; previous_secret_expires_at: string }> {
+export async function rotateSecret(ctx: Context, id: string, keys: SecretKeys): Promise<{ id: string; secret: string; previous_secret_expires_at: string }> {
   const now = ctx.clock();
   const until = new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString();
   return transact(ctx, async (tx) => {
@@ -143,10 +149,20 @@ export async function rotateSecret(ctx: Context, id: string): Promise<{ id: stri
     const secret = newSecret();
     await tx
       .updateTable('webhook_endpoints')
-      .set({ secret, previous_secret: current.secret, previous_secret_until: until, updated_at: now.toISOString() })
+      .set({ secret: seal(keys, secret, webhookSecretAad(ctx.businessId, id)), previous_secret: current.secret, previous_secret_until: until, updated_at: now.toISOString() })
       .where('business_id', '=', ctx.businessId)
       .where('id', '=', id)
       .execute();
     return { id, secret, previous_secret_expires_at: until };
   });
+}
+
+/** The endpoint's signing secrets in clear, for the one moment a delivery is signed. */
+export function openSigningSecrets(keys: SecretKeys, endpoint: EndpointRow): SigningSecrets {
+  const aad = webhookSecretAad(endpoint.business_id, endpoint.id);
+  return {
+    secret: open(keys, endpoint.secret, aad),
+    previous_secret: endpoint.previous_secret === null ? null : open(keys, endpoint.previous_secret, aad),
+    previous_secret_until: endpoint.previous_secret_until,
+  };
 }
