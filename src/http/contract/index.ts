@@ -42,6 +42,7 @@ const TAGS: Record<string, string> = {
   webhooks: 'Webhook endpoints and their deliveries, signed per Standard Webhooks.',
   events: 'The event log: what happened in a business, as delivered to webhooks.',
   notes: 'Credit and debit notes: corrections of an issued invoice, with their own gapless series.',
+  banking: 'Bank accounts, statement import (CSV, OFX, camt.053), matching to invoices and bills, reconciliation.',
 };
 
 const PROBLEM_STATUSES = {
