@@ -85,12 +85,22 @@ export class Fingerprints {
   }
 }
 
-const MAX_TOKENS = 40;
+const MAX_TOKENS = 64;
+const MAX_PARTS = 6;
+
+/** `TRADERS-INV-00001` → every run of its hyphen-joined parts: INV-00001, 00001, TRADERS-INV, … */
+function hyphenRuns(word: string): string[] {
+  const parts = word.split('-').slice(0, MAX_PARTS);
+  const runs: string[] = [];
+  for (let i = 0; i < parts.length; i++) for (let j = i + 1; j <= parts.length; j++) runs.push(parts.slice(i, j).join('-'));
+  return runs;
+}
 
 /**
  * The words of a narration that could be a document number, upper-cased: split on blanks
- * and punctuation banks put between fields (NEFT/N123/ACME/INV-0001 has four), kept with
- * their slashes too (a GST number like INV/26/001).
+ * and the punctuation banks put between fields (NEFT/N123/ACME/INV-0001 has four), kept with
+ * their slashes too (a GST number like INV/26/001), and every hyphen-joined run of a word,
+ * since banks glue fields with hyphens (NEFT CR-HDFC0000123-ACME-INV-0001).
  */
 export function referenceTokens(...texts: (string | null)[]): string[] {
   const tokens = new Set<string>();
@@ -98,8 +108,8 @@ export function referenceTokens(...texts: (string | null)[]): string[] {
     if (!text) continue;
     for (const word of text.toUpperCase().split(/[\s,;:()[\]{}"'|]+/)) {
       const trimmed = word.replace(/^[.#]+|[.#]+$/g, '');
-      for (const token of [trimmed, ...trimmed.split('/')]) {
-        if (token.length >= 2 && token.length <= 32 && /\d/.test(token)) tokens.add(token);
+      for (const piece of [trimmed, ...trimmed.split('/')]) {
+        for (const token of hyphenRuns(piece)) if (token.length >= 2 && token.length <= 32 && /\d/.test(token)) tokens.add(token);
       }
     }
   }
