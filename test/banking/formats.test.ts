@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Json } from '../helpers/app.ts';
 import { expect422 } from '../helpers/assertions.ts';
 import { camt053, camtEntry, INDIAN_COLUMNS, indianCsv, ofxSgml, ofxXml } from './fixtures.ts';
 import { type Bank, bankTenant, csvStatement, importApp, importStatement, ok, openInvoice, transactions } from './support.ts';
@@ -11,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => env.app.close());
 
 const shape = (t: { date: string; amount: number; description: string; reference: string | null; transaction_id: string | null; balance: number | null }) => [t.date, t.amount, t.description, t.reference, t.transaction_id, t.balance];
-const byLine = (items: { line_number: number }[]) => [...items].sort((a, b) => a.line_number - b.line_number);
+const byLine = (items: Json[]) => [...items].sort((a, b) => a.line_number - b.line_number);
 
 describe('statement formats', () => {
   it('an Indian bank CSV: mapped Withdrawal/Deposit columns, DD/MM/YYYY, 1,00,000.00, auto-match by the invoice number in the narration', async () => {

@@ -31,6 +31,7 @@ import {
 import { contextOf, respond } from '../respond.ts';
 import { errorResponses, IdParams, ListQuery, PageOf } from '../schemas.ts';
 import { formatNative } from './format.ts';
+import { wantsAsync } from './imports.ts';
 
 const scope = (action: 'CREATE' | 'READ' | 'UPDATE') => ({ scope: `banking.${action}` as const });
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
@@ -96,7 +97,7 @@ async function postStatement(request: FastifyRequest, reply: FastifyReply) {
   const account = await getBankAccount(db, ctx.businessId, idOf(request));
   const format = body.format ?? (await sniffFormat(store, ctx.businessId, body.s3_key));
   const statement: StatementRequest = { s3Key: body.s3_key, format, columns: body.columns, dateFormat: body.date_format ?? 'YYYY-MM-DD' };
-  const lines = await readSmallStatement(ctx, store, account, statement, config.csvSyncMaxRows);
+  const lines = wantsAsync(request) ? undefined : await readSmallStatement(ctx, store, account, statement, config.csvSyncMaxRows);
   if (lines) {
     return respond(request, reply, { status: 201, format: formatNative, body: importedBody }, (c) => importStatement(c, account, statement, lines, config.importChunkInvoices));
   }
@@ -114,7 +115,7 @@ function registerStatements(app: FastifyInstance): void {
         tags,
         summary: 'Import a bank statement',
         description:
-          'Imports a statement uploaded with POST /api/v1/files: CSV (own headers mapped with `columns`, `date_format`), OFX 1.x/2.x or camt.053 (docs/banking.md). Lines already imported are skipped; new ones are auto-matched to the invoices and bills they name. Up to CSV_SYNC_MAX_ROWS lines: 201 with the counts. Larger: 202 with an import id (progress at GET /api/v1/imports/{id}).',
+          'Imports a statement uploaded with POST /api/v1/files: CSV (own headers mapped with `columns`, `date_format`), OFX 1.x/2.x or camt.053 (docs/banking.md). Lines already imported are skipped; new ones are auto-matched to the invoices and bills they name. Up to CSV_SYNC_MAX_ROWS lines: 201 with the counts. Larger, or `Prefer: respond-async`: 202 with an import id (progress at GET /api/v1/imports/{id}).',
         params: IdParams,
         body: StatementBody,
         response: { 201: StatementImported, 202: StatementAccepted, ...errorResponses(400, 401, 403, 404, 409, 422) },
