@@ -26,10 +26,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { uuidv7 } from '../src/ids.ts';
-import { type Args, numberOption, parseArgs, stringOption } from './lib/args.ts';
+import { type Args, type BenchDatabase, databasesOption, numberOption, parseArgs, stringOption } from './lib/args.ts';
 import { createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
-import { copyPglite, copyPostgres, rssOf, type Server, startServerProcess, stopServerProcess } from './lib/server.ts';
+import { copyPglite, copyPostgres, sampleRss, type Server, startServerProcess, stopServerProcess } from './lib/server.ts';
 import { round } from './lib/stats.ts';
 import { ADMIN_TOKEN, reachableDatabases, type Target, withTarget } from './lib/targets.ts';
 
@@ -37,7 +37,7 @@ const log = (message: string) => process.stderr.write(`[bench bank] ${message}\n
 const DATE = '2099-01-15';
 
 interface Options {
-  databases: ('postgresql' | 'pglite')[];
+  databases: BenchDatabase[];
   lines: { postgresql: number; pglite: number };
   matched: number;
   chunk: number;
@@ -45,10 +45,8 @@ interface Options {
 }
 
 function options(args: Args): Options {
-  const db = stringOption(args, 'db', 'both');
-  if (!['both', 'postgresql', 'pglite'].includes(db)) throw new Error(`--db must be both, postgresql or pglite, got '${db}'.`);
   return {
-    databases: db === 'both' ? ['postgresql', 'pglite'] : [db as 'postgresql' | 'pglite'],
+    databases: databasesOption(args),
     lines: { postgresql: numberOption(args, 'lines-pg', 100_000, 1), pglite: numberOption(args, 'lines-pglite', 10_000, 1) },
     matched: numberOption(args, 'matched', 0.9, 0),
     chunk: Math.floor(numberOption(args, 'chunk', 1000, 1)),
@@ -152,10 +150,7 @@ async function benchTarget(target: Target, lines: number, opts: Options): Promis
       }
     })());
     log(`${target.name}: statement of ${lines} lines, ${(fs.statSync(statementFile).size / 1e6).toFixed(1)} MB; importing`);
-    let peakRss = rssOf(server.child.pid);
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, rssOf(server.child.pid));
-    }, 100);
+    const rss = sampleRss(server.child.pid);
     try {
       const start = performance.now();
       const key = await upload(server, auth, statementFile);
@@ -163,9 +158,9 @@ async function benchTarget(target: Target, lines: number, opts: Options): Promis
       const status = await waitFor(client, auth, accepted.import_id as string);
       const wall = (performance.now() - start) / 1000;
       const statement = (await client.json('GET', `/api/v1/bank-accounts/${account.id}/statements`, undefined, auth, 200)).items[0];
-      run = { wall, peakRss, status, statement };
+      run = { wall, peakRss: rss.peak(), status, statement };
     } finally {
-      clearInterval(sampler);
+      rss.stop();
     }
     if (run.status.status !== 'succeeded') throw new Error(`statement import ${run.status.status}: ${run.status.message}`);
     log(`${target.name}: import ${round(run.wall, 2)} s, matched ${run.statement.matched}, server peak RSS ${Math.round(run.peakRss / 1e6)} MB; COPY baseline`);

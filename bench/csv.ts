@@ -26,12 +26,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
+import { type Args, type BenchDatabase, databasesOption, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
 import { baselineBatch, INVOICE_COLUMNS, LINE_COLUMNS } from './lib/baseline.ts';
 import { createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
 import { round } from './lib/stats.ts';
-import { copyPglite, copyPostgres, type CopyTable, rssOf, type Server, startFlags, startServerProcess, stopServerProcess } from './lib/server.ts';
+import { copyPglite, copyPostgres, type CopyTable, sampleRss, type Server, startFlags, startServerProcess, stopServerProcess } from './lib/server.ts';
 import { ADMIN_TOKEN, reachableDatabases, type Target, withTarget } from './lib/targets.ts';
 
 const LINES = 4;
@@ -39,7 +39,7 @@ const BATCH = 1000;
 const log = (message: string) => process.stderr.write(`[bench csv] ${message}\n`);
 
 interface Options {
-  databases: ('postgresql' | 'pglite')[];
+  databases: BenchDatabase[];
   rows: { postgresql: number; pglite: number };
   chunk: number;
   skipInvalid: boolean;
@@ -49,10 +49,8 @@ interface Options {
 }
 
 function options(args: Args): Options {
-  const db = stringOption(args, 'db', 'both');
-  if (!['both', 'postgresql', 'pglite'].includes(db)) throw new Error(`--db must be both, postgresql or pglite, got '${db}'.`);
   return {
-    databases: db === 'both' ? ['postgresql', 'pglite'] : [db as 'postgresql' | 'pglite'],
+    databases: databasesOption(args),
     rows: { postgresql: numberOption(args, 'rows-pg', 1_000_000, LINES), pglite: numberOption(args, 'rows-pglite', 100_000, LINES) },
     chunk: Math.floor(numberOption(args, 'chunk', 1000, 1)),
     skipInvalid: flag(args, 'skip-invalid'),
@@ -126,21 +124,18 @@ async function runImport(server: Server, fixture: Fixture, file: string, opts: O
   const form = new FormData();
   form.append('file', await fs.openAsBlob(file), 'import.csv');
   const uploaded = (await (await fetch(`${server.url}/api/v1/files`, { method: 'POST', headers: auth, body: form })).json()) as { s3_key: string };
-  let peakRss = rssOf(server.child.pid);
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, rssOf(server.child.pid));
-  }, 100);
+  const rss = sampleRss(server.child.pid);
   try {
     const start = performance.now();
     const body = { s3_key: uploaded.s3_key, finalize: opts.finalize, skip_invalid: opts.skipInvalid };
     const accepted = JSON.parse((await client.request('POST', '/api/v1/invoices/bulk', body, { ...auth, prefer: 'respond-async' })).body) as { import_id: string };
     for (;;) {
       const status = JSON.parse((await client.request('GET', `/api/v1/imports/${accepted.import_id}`, undefined, auth)).body) as ImportStatus;
-      if (status.status !== 'queued' && status.status !== 'running') return { status, wall: (performance.now() - start) / 1000, peakRss };
+      if (status.status !== 'queued' && status.status !== 'running') return { status, wall: (performance.now() - start) / 1000, peakRss: rss.peak() };
       await sleep(250);
     }
   } finally {
-    clearInterval(sampler);
+    rss.stop();
   }
 }
 

@@ -101,3 +101,12 @@ export async function copyPglite(dataDir: string, tables: CopyTable[]): Promise<
     await pglite.close();
   }
 }
+
+/** Samples a process's resident memory every 100 ms until stopped; `peak` is the highest seen. */
+export function sampleRss(pid: number | undefined): { peak: () => number; stop: () => void } {
+  let peak = rssOf(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssOf(pid));
+  }, 100);
+  return { peak: () => peak, stop: () => clearInterval(timer) };
+}
