@@ -110,10 +110,8 @@ async function openInvoices(server: Server, client: HttpClient, fixture: Fixture
   const accepted = await client.json('POST', '/api/v1/invoices/bulk', { s3_key: key, finalize: true }, { ...auth, prefer: 'respond-async' }, 202);
   const done = await waitFor(client, auth, accepted.import_id as string);
   if (done.status !== 'succeeded') throw new Error(`invoice import ${done.status}: ${done.message}`);
-  const newest = (await client.json('GET', '/api/v1/invoices?limit=1', undefined, auth, 200)).items[0] as { number: string };
-  const digits = /(\d+)$/.exec(newest.number)?.[1] ?? '';
-  const prefix = newest.number.slice(0, newest.number.length - digits.length);
-  return (k) => `${prefix}${String(k).padStart(digits.length, '0')}`;
+  const business = await client.json('GET', `/api/v1/businesses/${fixture.businessId}`, undefined, auth, 200);
+  return (k) => `${business.invoice_prefix}${String(k).padStart(business.number_padding, '0')}`;
 }
 
 const TRANSACTION_COLUMNS = ['business_id', 'id', 'bank_account_id', 'statement_id', 'line_number', 'date', 'amount', 'currency', 'description', 'reference', 'transaction_id', 'balance', 'dedupe_key', 'status', 'created_at', 'updated_at'] as const;
