@@ -21,19 +21,17 @@
  * stdout: one JSON object per database: wall_s, rows_per_s, invoices_per_s, peak_rss_mb,
  * copy_s, ratio (COPY time / import time).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PGlite } from '@electric-sql/pglite';
-import { fileURLToPath } from 'node:url';
-import { type Args, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
+import { type Args, type BenchDatabase, databasesOption, flag, numberOption, parseArgs, stringOption } from './lib/args.ts';
 import { baselineBatch, INVOICE_COLUMNS, LINE_COLUMNS } from './lib/baseline.ts';
 import { createFixture, type Fixture } from './lib/fixture.ts';
 import { HttpClient } from './lib/http.ts';
 import { round } from './lib/stats.ts';
+import { copyPglite, copyPostgres, type CopyTable, sampleRss, type Server, startFlags, startServerProcess, stopServerProcess } from './lib/server.ts';
 import { ADMIN_TOKEN, reachableDatabases, type Target, withTarget } from './lib/targets.ts';
 
 const LINES = 4;
@@ -41,7 +39,7 @@ const BATCH = 1000;
 const log = (message: string) => process.stderr.write(`[bench csv] ${message}\n`);
 
 interface Options {
-  databases: ('postgresql' | 'pglite')[];
+  databases: BenchDatabase[];
   rows: { postgresql: number; pglite: number };
   chunk: number;
   skipInvalid: boolean;
@@ -51,10 +49,8 @@ interface Options {
 }
 
 function options(args: Args): Options {
-  const db = stringOption(args, 'db', 'both');
-  if (!['both', 'postgresql', 'pglite'].includes(db)) throw new Error(`--db must be both, postgresql or pglite, got '${db}'.`);
   return {
-    databases: db === 'both' ? ['postgresql', 'pglite'] : [db as 'postgresql' | 'pglite'],
+    databases: databasesOption(args),
     rows: { postgresql: numberOption(args, 'rows-pg', 1_000_000, LINES), pglite: numberOption(args, 'rows-pglite', 100_000, LINES) },
     chunk: Math.floor(numberOption(args, 'chunk', 1000, 1)),
     skipInvalid: flag(args, 'skip-invalid'),
@@ -109,98 +105,11 @@ async function writeCopyFiles(dir: string, fixture: Fixture, invoices: number): 
   return files;
 }
 
-const copySql = (table: string, columns: readonly string[], source: string) => `copy ${table} (${columns.join(', ')}) from ${source} with (format csv)`;
-
-/** COPY through psql's \copy on PostgreSQL, in one transaction; seconds. */
-function copyPostgres(url: string, files: { invoices: string; lines: string }): number {
-  const start = performance.now();
-  const result = spawnSync('psql', [url, '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-c', `\\${copySql('invoices', INVOICE_COLUMNS, `'${files.invoices}'`)}`, '-c', `\\${copySql('invoice_lines', LINE_COLUMNS, `'${files.lines}'`)}`], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`psql COPY failed: ${result.stderr}`);
-  return (performance.now() - start) / 1000;
-}
-
-/** COPY from a blob on PGlite (the server is stopped, so this process owns its data directory); seconds. */
-async function copyPglite(dataDir: string, files: { invoices: string; lines: string }): Promise<number> {
-  const pglite = await PGlite.create({ dataDir: path.join(dataDir, 'db') });
-  try {
-    const start = performance.now();
-    await pglite.transaction(async (tx) => {
-      await tx.query(copySql('invoices', INVOICE_COLUMNS, "'/dev/blob'"), [], { blob: new Blob([fs.readFileSync(files.invoices)]) });
-      await tx.query(copySql('invoice_lines', LINE_COLUMNS, "'/dev/blob'"), [], { blob: new Blob([fs.readFileSync(files.lines)]) });
-    });
-    return (performance.now() - start) / 1000;
-  } finally {
-    await pglite.close();
-  }
-}
-
 interface ImportStatus {
   status: string;
   rows_processed: number;
   invoices_succeeded: number;
   message: string | null;
-}
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<void>;
-}
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** `npm start` for a target, on a free port; resolves when the banner is printed. */
-function startServerProcess(target: Target, opts: Options): Promise<Server> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    BILLOW_DATA_DIR: target.dataDir,
-    BILLOW_ADMIN_TOKEN: ADMIN_TOKEN,
-    BILLOW_SEED_DEMO: 'false',
-    RATE_LIMIT_PER_MINUTE: '0',
-    LOG_LEVEL: 'warn',
-    IMPORT_CHUNK_INVOICES: String(opts.chunk),
-  };
-  delete env.DATABASE_URL;
-  if (target.databaseUrl) env.DATABASE_URL = target.databaseUrl;
-  const flags = startFlags().filter((f) => !(opts.maxOldSpaceMb && f.startsWith('--max-old-space-size=')));
-  if (opts.maxOldSpaceMb) flags.push(`--max-old-space-size=${opts.maxOldSpaceMb}`);
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Billow is listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve({ child, url: `http://127.0.0.1:${new URL(match[1]).port}`, exited });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      onData(chunk);
-      if (output.length > 100_000) output = output.slice(-10_000);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-}
-
-/** The node flags of `npm start` (package.json), so the measured server runs as users run it. */
-function startFlags(): string[] {
-  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const match = /^node ((?:--[\w-]+=\S+ )*)--import tsx src\/main\.ts$/.exec(start);
-  if (!match) throw new Error(`package.json start is not "node [flags] --import tsx src/main.ts": ${start}`);
-  return (match[1] as string).split(' ').filter(Boolean);
-}
-
-async function stopServerProcess(server: Server): Promise<void> {
-  if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGTERM');
-  await server.exited;
-}
-
-/** Resident memory of a process, from /proc (Linux). */
-function rssOf(pid: number | undefined): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
 interface ImportRun {
@@ -215,27 +124,24 @@ async function runImport(server: Server, fixture: Fixture, file: string, opts: O
   const form = new FormData();
   form.append('file', await fs.openAsBlob(file), 'import.csv');
   const uploaded = (await (await fetch(`${server.url}/api/v1/files`, { method: 'POST', headers: auth, body: form })).json()) as { s3_key: string };
-  let peakRss = rssOf(server.child.pid);
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, rssOf(server.child.pid));
-  }, 100);
+  const rss = sampleRss(server.child.pid);
   try {
     const start = performance.now();
     const body = { s3_key: uploaded.s3_key, finalize: opts.finalize, skip_invalid: opts.skipInvalid };
     const accepted = JSON.parse((await client.request('POST', '/api/v1/invoices/bulk', body, { ...auth, prefer: 'respond-async' })).body) as { import_id: string };
     for (;;) {
       const status = JSON.parse((await client.request('GET', `/api/v1/imports/${accepted.import_id}`, undefined, auth)).body) as ImportStatus;
-      if (status.status !== 'queued' && status.status !== 'running') return { status, wall: (performance.now() - start) / 1000, peakRss };
+      if (status.status !== 'queued' && status.status !== 'running') return { status, wall: (performance.now() - start) / 1000, peakRss: rss.peak() };
       await sleep(250);
     }
   } finally {
-    clearInterval(sampler);
+    rss.stop();
   }
 }
 
 async function benchTarget(target: Target, rows: number, opts: Options): Promise<object> {
   const invoices = Math.floor(rows / LINES);
-  const server = await startServerProcess(target, opts);
+  const server = await startServerProcess(target, { IMPORT_CHUNK_INVOICES: String(opts.chunk) }, opts.maxOldSpaceMb);
   let copy: number;
   let run: ImportRun;
   try {
@@ -248,7 +154,11 @@ async function benchTarget(target: Target, rows: number, opts: Options): Promise
     log(`${target.name}: import ${round(run.wall, 2)} s, server peak RSS ${Math.round(run.peakRss / 1e6)} MB; preparing COPY files`);
     const copyFiles = await writeCopyFiles(target.dataDir, fixture, invoices);
     await stopServerProcess(server);
-    copy = target.databaseUrl ? copyPostgres(target.databaseUrl, copyFiles) : await copyPglite(target.dataDir, copyFiles);
+    const tables: CopyTable[] = [
+      { table: 'invoices', columns: INVOICE_COLUMNS, file: copyFiles.invoices },
+      { table: 'invoice_lines', columns: LINE_COLUMNS, file: copyFiles.lines },
+    ];
+    copy = target.databaseUrl ? copyPostgres(target.databaseUrl, tables) : await copyPglite(target.dataDir, tables);
   } finally {
     await stopServerProcess(server);
   }

@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   webhooks: () => import('./webhooks.ts'),
   recurring: () => import('./recurring.ts'),
   stripe: () => import('./stripe.ts'),
+  bank: () => import('./bank.ts'),
 };
 
 async function run(): Promise<void> {

@@ -40,3 +40,12 @@ export function stringOption(args: Args, name: string, fallback: string): string
 }
 
 export const flag = (args: Args, name: string): boolean => args.options.get(name) === true || args.options.get(name) === 'true';
+
+export type BenchDatabase = 'postgresql' | 'pglite';
+
+/** `--db both|postgresql|pglite` (default both) as the list of databases to run on. */
+export function databasesOption(args: Args): BenchDatabase[] {
+  const db = stringOption(args, 'db', 'both');
+  if (!['both', 'postgresql', 'pglite'].includes(db)) throw new Error(`--db must be both, postgresql or pglite, got '${db}'.`);
+  return db === 'both' ? ['postgresql', 'pglite'] : [db as BenchDatabase];
+}

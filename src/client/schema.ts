@@ -1413,6 +1413,218 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bank-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List bank accounts
+         * @description Bank accounts of the business, newest first.
+         */
+        get: operations["list_bank_accounts_api_v1_bank_accounts_get"];
+        put?: never;
+        /**
+         * Create a bank account
+         * @description A bank account with its own ledger account under Cash and Bank, in its currency.
+         */
+        post: operations["create_bank_account_api_v1_bank_accounts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bank-accounts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a bank account
+         * @description One bank account.
+         */
+        get: operations["get_bank_account_api_v1_bank_accounts__id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update a bank account
+         * @description Name and last4; the currency is fixed.
+         */
+        patch: operations["update_bank_account_api_v1_bank_accounts__id__patch"];
+        trace?: never;
+    };
+    "/api/v1/bank-accounts/{id}/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reconcile a bank account
+         * @description Statement balance, ledger balance, their difference and the unmatched transactions behind it, as of a date.
+         */
+        get: operations["get_bank_account_reconciliation_api_v1_bank_accounts__id__reconciliation_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bank-accounts/{id}/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List statements
+         * @description A bank account's imported statements with their counts, newest first.
+         */
+        get: operations["list_bank_account_statements_api_v1_bank_accounts__id__statements_get"];
+        put?: never;
+        /**
+         * Import a bank statement
+         * @description Imports a statement uploaded with POST /api/v1/files: CSV (own headers mapped with `columns`, `date_format`), OFX 1.x/2.x or camt.053 (docs/banking.md). Lines already imported are skipped; new ones are auto-matched to the invoices and bills they name. Up to CSV_SYNC_MAX_ROWS lines: 201 with the counts. Larger, or `Prefer: respond-async`: 202 with an import id (progress at GET /api/v1/imports/{id}).
+         */
+        post: operations["create_bank_account_statements_api_v1_bank_accounts__id__statements_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bank-transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List bank transactions
+         * @description Imported statement lines, newest first, filtered by account, status and date range.
+         */
+        get: operations["list_bank_transactions_api_v1_bank_transactions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bank-transactions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a bank transaction
+         * @description One statement line with the payments it made.
+         */
+        get: operations["get_bank_transaction_api_v1_bank_transactions__id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bank-transactions/{id}/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggest matches
+         * @description Open invoices (money in) or bills (money out) that could be what an unmatched transaction paid, ranked by exact amount, number named, and party name.
+         */
+        get: operations["list_bank_transaction_suggestions_api_v1_bank_transactions__id__suggestions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bank-transactions/{id}/match": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Match a transaction
+         * @description Pays the given invoices (money in) or bills (money out), partially or in full; the amounts must add up to the transaction amount (else 422). Each balance is re-checked under lock.
+         */
+        post: operations["match_bank_transaction_api_v1_bank_transactions__id__match_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bank-transactions/{id}/unmatch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unmatch a transaction
+         * @description Reverses the transaction's payments and their journal entries; documents' balances and statuses are as before. An ignored transaction becomes unmatched.
+         */
+        post: operations["unmatch_bank_transaction_api_v1_bank_transactions__id__unmatch_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bank-transactions/{id}/ignore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ignore a transaction
+         * @description Marks an unmatched transaction as paying no invoice or bill (fees, own transfers).
+         */
+        post: operations["ignore_bank_transaction_api_v1_bank_transactions__id__ignore_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/bulk/invoices": {
         parameters: {
             query?: never;
@@ -6813,6 +7025,8 @@ export interface operations {
                                 reference: string | null;
                                 /** Format: date-time */
                                 created_at: string;
+                                /** @description The bank transaction this payment was matched to; null when none. */
+                                bank_transaction_id: string | null;
                             }[];
                             journal_entries: {
                                 id: string;
@@ -7158,6 +7372,8 @@ export interface operations {
                                 reference: string | null;
                                 /** Format: date-time */
                                 created_at: string;
+                                /** @description The bank transaction this payment was matched to; null when none. */
+                                bank_transaction_id: string | null;
                             }[];
                             journal_entries: {
                                 id: string;
@@ -7431,6 +7647,8 @@ export interface operations {
                             reference: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The bank transaction this payment was matched to; null when none. */
+                            bank_transaction_id: string | null;
                         }[];
                         journal_entries: {
                             id: string;
@@ -7753,6 +7971,8 @@ export interface operations {
                             reference: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The bank transaction this payment was matched to; null when none. */
+                            bank_transaction_id: string | null;
                         }[];
                         journal_entries: {
                             id: string;
@@ -8148,6 +8368,8 @@ export interface operations {
                             reference: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The bank transaction this payment was matched to; null when none. */
+                            bank_transaction_id: string | null;
                         }[];
                         journal_entries: {
                             id: string;
@@ -8434,6 +8656,8 @@ export interface operations {
                             reference: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The bank transaction this payment was matched to; null when none. */
+                            bank_transaction_id: string | null;
                         }[];
                         journal_entries: {
                             id: string;
@@ -8731,6 +8955,8 @@ export interface operations {
                             reference: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The bank transaction this payment was matched to; null when none. */
+                            bank_transaction_id: string | null;
                         }[];
                         journal_entries: {
                             id: string;
@@ -9067,6 +9293,8 @@ export interface operations {
                                 reference: string | null;
                                 /** Format: date-time */
                                 created_at: string;
+                                /** @description The bank transaction this payment was matched to; null when none. */
+                                bank_transaction_id: string | null;
                             }[];
                             journal_entries: {
                                 id: string;
@@ -9340,6 +9568,8 @@ export interface operations {
                             reference: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The bank transaction this payment was matched to; null when none. */
+                            bank_transaction_id: string | null;
                         }[];
                         journal_entries: {
                             id: string;
@@ -9663,6 +9893,8 @@ export interface operations {
                             reference: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The bank transaction this payment was matched to; null when none. */
+                            bank_transaction_id: string | null;
                         }[];
                         journal_entries: {
                             id: string;
@@ -10059,6 +10291,8 @@ export interface operations {
                             reference: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The bank transaction this payment was matched to; null when none. */
+                            bank_transaction_id: string | null;
                         }[];
                         journal_entries: {
                             id: string;
@@ -10346,6 +10580,8 @@ export interface operations {
                             reference: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The bank transaction this payment was matched to; null when none. */
+                            bank_transaction_id: string | null;
                         }[];
                         journal_entries: {
                             id: string;
@@ -10644,6 +10880,8 @@ export interface operations {
                             reference: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The bank transaction this payment was matched to; null when none. */
+                            bank_transaction_id: string | null;
                         }[];
                         journal_entries: {
                             id: string;
@@ -18158,6 +18396,8 @@ export interface operations {
                                 reference: string | null;
                                 /** Format: date-time */
                                 created_at: string;
+                                /** @description The bank transaction this payment was matched to; null when none. */
+                                bank_transaction_id: string | null;
                             }[];
                             journal_entries: {
                                 id: string;
@@ -21330,6 +21570,8 @@ export interface operations {
                             reference: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The bank transaction this payment was matched to; null when none. */
+                            bank_transaction_id: string | null;
                         }[];
                         journal_entries: {
                             id: string;
@@ -21367,6 +21609,2590 @@ export interface operations {
                         customer_id: string;
                         customer_name: string;
                         customer_email: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    list_bank_accounts_api_v1_bank_accounts_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                include_total?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "bank_account";
+                            name: string;
+                            currency: string;
+                            last4: string | null;
+                            /** @description Its own ledger account under Cash and Bank (1000), e.g. '1000-01'. */
+                            account_code: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        total: number | null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_bank_account_api_v1_bank_accounts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description ISO 4217 code, e.g. INR, USD. */
+                    currency: string;
+                    /** @description Last four digits of the account number. */
+                    last4?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "bank_account";
+                        name: string;
+                        currency: string;
+                        last4: string | null;
+                        /** @description Its own ledger account under Cash and Bank (1000), e.g. '1000-01'. */
+                        account_code: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_bank_account_api_v1_bank_accounts__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "bank_account";
+                        name: string;
+                        currency: string;
+                        last4: string | null;
+                        /** @description Its own ledger account under Cash and Bank (1000), e.g. '1000-01'. */
+                        account_code: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    update_bank_account_api_v1_bank_accounts__id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    last4?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "bank_account";
+                        name: string;
+                        currency: string;
+                        last4: string | null;
+                        /** @description Its own ledger account under Cash and Bank (1000), e.g. '1000-01'. */
+                        account_code: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_bank_account_reconciliation_api_v1_bank_accounts__id__reconciliation_get: {
+        parameters: {
+            query?: {
+                /** @description Default: today. */
+                as_of?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bank_account_id: string;
+                        account_code: string;
+                        currency: string;
+                        as_of: string;
+                        /** @description Σ amounts of the imported transactions dated on or before as_of. */
+                        statement_balance: number;
+                        /** @description The bank's ledger account: Σ debits − credits of entries dated on or before as_of. */
+                        ledger_balance: number;
+                        /** @description statement_balance − ledger_balance. */
+                        difference: number;
+                        unmatched_count: number;
+                        unmatched_total: number;
+                        ignored_total: number;
+                        /** @description The latest running balance the bank reported on or before as_of. */
+                        reported_balance: number | null;
+                        reported_balance_date: string | null;
+                        /** @description The unmatched transactions behind the difference, oldest first (first 100). */
+                        unmatched: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "bank_transaction";
+                            bank_account_id: string;
+                            statement_id: string;
+                            /** @description CSV data row, OFX STMTTRN or camt.053 Ntry of its statement. */
+                            line_number: number;
+                            date: string;
+                            /** @description Minor units; negative = money out. */
+                            amount: number;
+                            currency: string;
+                            description: string;
+                            reference: string | null;
+                            /** @description The bank's own id (FITID, AcctSvcrRef). */
+                            transaction_id: string | null;
+                            /** @description The running balance the bank reported. */
+                            balance: number | null;
+                            status: "unmatched" | "matched" | "ignored";
+                            allocations: {
+                                payment_id: string;
+                                invoice_id: string | null;
+                                bill_id: string | null;
+                                amount: number;
+                            }[];
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    list_bank_account_statements_api_v1_bank_accounts__id__statements_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                include_total?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "bank_statement";
+                            bank_account_id: string;
+                            s3_key: string;
+                            format: "csv" | "ofx" | "camt053";
+                            import_id: string | null;
+                            imported: number;
+                            duplicates: number;
+                            matched: number;
+                            unmatched: number;
+                            balance_mismatches: number;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        total: number | null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    create_bank_account_statements_api_v1_bank_accounts__id__statements_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Key of the uploaded statement (POST /api/v1/files). */
+                    s3_key: string;
+                    /** @description csv, ofx (1.x SGML or 2.x XML) or camt053; guessed from the file when omitted. */
+                    format?: "csv" | "ofx" | "camt053";
+                    /** @description CSV only: the file's own header for each field, e.g. {date: 'Txn Date', description: 'Narration', debit: 'Withdrawal', credit: 'Deposit'}. */
+                    columns?: {
+                        date?: string;
+                        amount?: string;
+                        debit?: string;
+                        credit?: string;
+                        description?: string;
+                        reference?: string;
+                        transaction_id?: string;
+                        balance?: string;
+                    };
+                    /** @description CSV only: how dates are written; default YYYY-MM-DD. */
+                    date_format?: "YYYY-MM-DD" | "DD/MM/YYYY" | "MM/DD/YYYY";
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statement_id: string;
+                        /** @description New transactions. */
+                        imported: number;
+                        /** @description Lines already imported (same bank id or fingerprint): skipped. */
+                        duplicates: number;
+                        /** @description New transactions auto-matched to invoices or bills. */
+                        matched: number;
+                        unmatched: number;
+                        /** @description Lines whose running balance disagrees with the previous balance plus the amount (first 100). */
+                        balance_mismatches: {
+                            line: number;
+                            expected: number;
+                            actual: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        import_id: string;
+                        statement_id: string;
+                        /** @description GET it for status and progress. */
+                        status_url: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    list_bank_transactions_api_v1_bank_transactions_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                include_total?: boolean;
+                bank_account_id?: string;
+                status?: "unmatched" | "matched" | "ignored";
+                /** @description On or after (inclusive). */
+                date_from?: string;
+                /** @description On or before (inclusive). */
+                date_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "bank_transaction";
+                            bank_account_id: string;
+                            statement_id: string;
+                            /** @description CSV data row, OFX STMTTRN or camt.053 Ntry of its statement. */
+                            line_number: number;
+                            date: string;
+                            /** @description Minor units; negative = money out. */
+                            amount: number;
+                            currency: string;
+                            description: string;
+                            reference: string | null;
+                            /** @description The bank's own id (FITID, AcctSvcrRef). */
+                            transaction_id: string | null;
+                            /** @description The running balance the bank reported. */
+                            balance: number | null;
+                            status: "unmatched" | "matched" | "ignored";
+                            allocations: {
+                                payment_id: string;
+                                invoice_id: string | null;
+                                bill_id: string | null;
+                                amount: number;
+                            }[];
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        total: number | null;
+                        limit: number;
+                        next_cursor: string | null;
+                        prev_cursor: string | null;
+                        has_next: boolean;
+                        has_prev: boolean;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    get_bank_transaction_api_v1_bank_transactions__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "bank_transaction";
+                        bank_account_id: string;
+                        statement_id: string;
+                        /** @description CSV data row, OFX STMTTRN or camt.053 Ntry of its statement. */
+                        line_number: number;
+                        date: string;
+                        /** @description Minor units; negative = money out. */
+                        amount: number;
+                        currency: string;
+                        description: string;
+                        reference: string | null;
+                        /** @description The bank's own id (FITID, AcctSvcrRef). */
+                        transaction_id: string | null;
+                        /** @description The running balance the bank reported. */
+                        balance: number | null;
+                        status: "unmatched" | "matched" | "ignored";
+                        allocations: {
+                            payment_id: string;
+                            invoice_id: string | null;
+                            bill_id: string | null;
+                            amount: number;
+                        }[];
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    list_bank_transaction_suggestions_api_v1_bank_transactions__id__suggestions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            invoice_id: string | null;
+                            bill_id: string | null;
+                            number: string | null;
+                            party_name: string;
+                            date: string;
+                            due_date: string;
+                            balance_due: number;
+                            /** @description amount 4 + number 2 + name 1. */
+                            score: number;
+                            reasons: ("amount" | "number" | "name")[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    match_bank_transaction_api_v1_bank_transactions__id__match_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    allocations: {
+                        invoice_id?: string;
+                        bill_id?: string;
+                        /** @description Minor units paid to this document. */
+                        amount: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "bank_transaction";
+                        bank_account_id: string;
+                        statement_id: string;
+                        /** @description CSV data row, OFX STMTTRN or camt.053 Ntry of its statement. */
+                        line_number: number;
+                        date: string;
+                        /** @description Minor units; negative = money out. */
+                        amount: number;
+                        currency: string;
+                        description: string;
+                        reference: string | null;
+                        /** @description The bank's own id (FITID, AcctSvcrRef). */
+                        transaction_id: string | null;
+                        /** @description The running balance the bank reported. */
+                        balance: number | null;
+                        status: "unmatched" | "matched" | "ignored";
+                        allocations: {
+                            payment_id: string;
+                            invoice_id: string | null;
+                            bill_id: string | null;
+                            amount: number;
+                        }[];
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Payload Too Large: the body exceeds BODY_LIMIT_BYTES. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Request body is too large.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unsupported Media Type: send application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Unsupported Media Type: 'text/plain'.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    unmatch_bank_transaction_api_v1_bank_transactions__id__unmatch_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "bank_transaction";
+                        bank_account_id: string;
+                        statement_id: string;
+                        /** @description CSV data row, OFX STMTTRN or camt.053 Ntry of its statement. */
+                        line_number: number;
+                        date: string;
+                        /** @description Minor units; negative = money out. */
+                        amount: number;
+                        currency: string;
+                        description: string;
+                        reference: string | null;
+                        /** @description The bank's own id (FITID, AcctSvcrRef). */
+                        transaction_id: string | null;
+                        /** @description The running balance the bank reported. */
+                        balance: number | null;
+                        status: "unmatched" | "matched" | "ignored";
+                        allocations: {
+                            payment_id: string;
+                            invoice_id: string | null;
+                            bill_id: string | null;
+                            amount: number;
+                        }[];
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request: malformed JSON, bad encoding or a bad Idempotency-Key. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Malformed JSON in request body.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Customer 'ct_acme' not found in this business.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Conflict: duplicate id, invalid state, or the same Idempotency-Key still in flight. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "A customer with id 'ct_acme' already exists.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": [
+                     *         {
+                     *           "loc": [
+                     *             "body",
+                     *             "line_items",
+                     *             0,
+                     *             "item_id"
+                     *           ],
+                     *           "msg": "Field required",
+                     *           "type": "missing"
+                     *         }
+                     *       ],
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: {
+                            loc: (string | number)[];
+                            msg: string;
+                            type: string;
+                        }[];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+        };
+    };
+    ignore_bank_transaction_api_v1_bank_transactions__id__ignore_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "bank_transaction";
+                        bank_account_id: string;
+                        statement_id: string;
+                        /** @description CSV data row, OFX STMTTRN or camt.053 Ntry of its statement. */
+                        line_number: number;
+                        date: string;
+                        /** @description Minor units; negative = money out. */
+                        amount: number;
+                        currency: string;
+                        description: string;
+                        reference: string | null;
+                        /** @description The bank's own id (FITID, AcctSvcrRef). */
+                        transaction_id: string | null;
+                        /** @description The running balance the bank reported. */
+                        balance: number | null;
+                        status: "unmatched" | "matched" | "ignored";
+                        allocations: {
+                            payment_id: string;
+                            invoice_id: string | null;
+                            bill_id: string | null;
+                            amount: number;
+                        }[];
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
                     };
                 };
             };
@@ -21691,6 +24517,8 @@ export interface operations {
                                     reference: string | null;
                                     /** Format: date-time */
                                     created_at: string;
+                                    /** @description The bank transaction this payment was matched to; null when none. */
+                                    bank_transaction_id: string | null;
                                 }[];
                                 journal_entries: {
                                     id: string;
@@ -22132,6 +24960,8 @@ export interface operations {
                                 reference: string | null;
                                 /** Format: date-time */
                                 created_at: string;
+                                /** @description The bank transaction this payment was matched to; null when none. */
+                                bank_transaction_id: string | null;
                             }[];
                             journal_entries: {
                                 id: string;
@@ -22575,6 +25405,8 @@ export interface operations {
                                     reference: string | null;
                                     /** Format: date-time */
                                     created_at: string;
+                                    /** @description The bank transaction this payment was matched to; null when none. */
+                                    bank_transaction_id: string | null;
                                 }[];
                                 journal_entries: {
                                     id: string;
@@ -23016,6 +25848,8 @@ export interface operations {
                                 reference: string | null;
                                 /** Format: date-time */
                                 created_at: string;
+                                /** @description The bank transaction this payment was matched to; null when none. */
+                                bank_transaction_id: string | null;
                             }[];
                             journal_entries: {
                                 id: string;

@@ -187,6 +187,8 @@ export interface AccountsTable {
   code: string;
   name: string;
   type: 'asset' | 'liability' | 'revenue' | 'expense';
+  /** A bank account's ledger account sits under Cash and Bank. */
+  parent_code: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface JournalEntriesTable {
@@ -220,6 +222,7 @@ export interface PaymentsTable {
   reference: string | null;
   journal_entry_id: string;
   created_at: string;
+  bank_transaction_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type NoteKind = 'credit_note' | 'debit_note';
@@ -362,6 +365,8 @@ export interface ImportsTable {
   started_at: string | null;
   finished_at: string | null;
   updated_at: string;
+  kind: ColumnType<'invoices' | 'bank_statement', 'invoices' | 'bank_statement' | undefined, never>;
+  params: Json;
 }
 
 export interface ImportErrorsTable {
@@ -496,6 +501,56 @@ export interface StripeInvoicePaymentsTable {
   created_at: string;
 }
 
+export interface BankAccountsTable {
+  business_id: string;
+  id: string;
+  name: string;
+  currency: string;
+  last4: string | null;
+  account_code: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type StatementFormat = 'csv' | 'ofx' | 'camt053';
+
+export interface BankStatementsTable {
+  business_id: string;
+  id: string;
+  bank_account_id: string;
+  s3_key: string;
+  format: StatementFormat;
+  import_id: string | null;
+  imported: Generated<number>;
+  duplicates: Generated<number>;
+  matched: Generated<number>;
+  unmatched: Generated<number>;
+  balance_mismatches: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export type BankTransactionStatus = 'unmatched' | 'matched' | 'ignored';
+
+export interface BankTransactionsTable {
+  business_id: string;
+  id: string;
+  bank_account_id: string;
+  statement_id: string;
+  line_number: number;
+  date: string;
+  amount: number;
+  currency: string;
+  description: string;
+  reference: string | null;
+  transaction_id: string | null;
+  balance: number | null;
+  dedupe_key: string;
+  status: BankTransactionStatus;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DB {
   businesses: BusinessesTable;
   business_logos: BusinessLogosTable;
@@ -527,6 +582,9 @@ export interface DB {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_queue: WebhookQueueTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  bank_accounts: BankAccountsTable;
+  bank_statements: BankStatementsTable;
+  bank_transactions: BankTransactionsTable;
   recurring_templates: RecurringTemplatesTable;
   recurring_invoices: RecurringInvoicesTable;
   secret_key_check: SecretKeyCheckTable;
@@ -588,3 +646,6 @@ export interface RecurringInvoicesTable {
 }
 
 export type RecurringTemplateRow = Selectable<RecurringTemplatesTable>;
+export type BankAccountRow = Selectable<BankAccountsTable>;
+export type BankStatementRow = Selectable<BankStatementsTable>;
+export type BankTransactionRow = Selectable<BankTransactionsTable>;

@@ -91,8 +91,9 @@ export function invoiceFinalizedLines(t: InvoiceTotals): PostingLine[] {
   ]);
 }
 
-export function invoicePaymentLines(amount: bigint): PostingLine[] {
-  return entry([debit(ACCOUNTS.bank, amount), credit(ACCOUNTS.receivable, amount)]);
+/** Dr the bank (Cash and Bank, or a bank account's own ledger account) / Cr AR. */
+export function invoicePaymentLines(amount: bigint, bank: string = ACCOUNTS.bank): PostingLine[] {
+  return entry([debit(bank, amount), credit(ACCOUNTS.receivable, amount)]);
 }
 
 /** Dr Expenses = net; Dr each input tax; Cr Accounts Payable = total. */
@@ -110,8 +111,8 @@ export function billApprovedLines(t: InvoiceTotals): PostingLine[] {
   ]);
 }
 
-export function billPaymentLines(amount: bigint): PostingLine[] {
-  return entry([debit(ACCOUNTS.payable, amount), credit(ACCOUNTS.bank, amount)]);
+export function billPaymentLines(amount: bigint, bank: string = ACCOUNTS.bank): PostingLine[] {
+  return entry([debit(ACCOUNTS.payable, amount), credit(bank, amount)]);
 }
 
 const OUTPUT_TAX = {

@@ -83,6 +83,7 @@ export const PaymentResponse = Type.Object({
   source: Type.String({ description: "manual, stripe, or credit (the customer's credit balance applied)." }),
   reference: NullableString,
   created_at: Timestamp,
+  bank_transaction_id: Type.Union([Type.String(), Type.Null()], { description: 'The bank transaction this payment was matched to; null when none.' }),
 });
 
 const commonResponse = {

@@ -279,4 +279,31 @@ describe('fuzzed bodies never cause a 5xx', () => {
       { numRuns: 60 },
     );
   });
+
+  it('banking writes with random bodies: accounts, statements (random keys and column maps), match, unmatch, ignore', async () => {
+    const account = (await tenant.post('/api/v1/bank-accounts', { name: 'Fuzz', currency: 'INR' })).json();
+    const upload = (csv: string) => {
+      const boundary = 'fuzzboundary';
+      const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="s.csv"\r\nContent-Type: text/csv\r\n\r\n${csv}\r\n--${boundary}--\r\n`;
+      return tenant.request('POST', '/api/v1/files', payload, { 'content-type': `multipart/form-data; boundary=${boundary}` });
+    };
+    const key = (await upload('date,amount,description\n2026-11-01,5.00,Fuzz line\n')).json().s3_key as string;
+    await tenant.post(`/api/v1/bank-accounts/${account.id}/statements`, { s3_key: key });
+    const line = (await tenant.get(`/api/v1/bank-transactions?bank_account_id=${account.id}`)).json().items[0];
+    const invoice = (await tenant.post('/api/v1/invoices', { ...validInvoice(), auto_approve: true })).json();
+    const columns = fc.dictionary(fc.constantFrom('date', 'amount', 'debit', 'credit', 'description', 'reference', 'transaction_id', 'balance', 'other'), nasty, { maxKeys: 3 });
+    const statement = fc.record({ s3_key: fc.oneof(nasty, fc.constant(key)), format: fc.oneof(nasty, fc.constantFrom('csv', 'ofx', 'camt053')), columns: fc.oneof(nasty, columns), date_format: nasty }, { requiredKeys: ['s3_key'] });
+    const allocation = fc.record({ invoice_id: fc.oneof(nasty, fc.constant(invoice.id)), bill_id: nasty, amount: fc.oneof(nasty, fc.constant(500)) }, { requiredKeys: [] });
+    const match = fc.oneof(nasty, fc.record({ allocations: fc.oneof(nasty, fc.array(allocation, { maxLength: 3 })) }));
+    const accountBody = fc.dictionary(fc.constantFrom('name', 'currency', 'last4', 'id'), nasty, { maxKeys: 3 });
+    const targets: [string, fc.Arbitrary<unknown>][] = [
+      ['/api/v1/bank-accounts', fc.oneof(nasty, accountBody)],
+      [`/api/v1/bank-accounts/${account.id}/statements`, fc.oneof(nasty, statement)],
+      [`/api/v1/bank-transactions/${line.id}/match`, match],
+      [`/api/v1/bank-transactions/${line.id}/unmatch`, nasty],
+      [`/api/v1/bank-transactions/${line.id}/ignore`, nasty],
+    ];
+    for (const [url, body] of targets) await fc.assert(fc.asyncProperty(body, (b) => neverServerError('POST', url, b)), { numRuns: 60 });
+    await fc.assert(fc.asyncProperty(fc.oneof(nasty, accountBody), (b) => neverServerError('PATCH', `/api/v1/bank-accounts/${account.id}`, b)), { numRuns: 60 });
+  });
 });

@@ -61,7 +61,8 @@ function listResponse(outcome: ImportOutcome) {
   return { items: documents, total: documents.length, limit: documents.length, next_cursor: null, prev_cursor: null, has_next: false, has_prev: false, errors: wireIssues(issues) };
 }
 
-const wantsAsync = (request: FastifyRequest) => /(^|[,;\s])respond-async([,;\s]|$)/i.test(String(request.headers.prefer ?? ''));
+/** `Prefer: respond-async` (RFC 7240): the client wants a background import even for a small file. */
+export const wantsAsync = (request: FastifyRequest) => /(^|[,;\s])respond-async([,;\s]|$)/i.test(String(request.headers.prefer ?? ''));
 
 /** Small files are imported within the request (201); large ones, or `Prefer: respond-async`, in the background (202). */
 async function bulkInvoices(request: FastifyRequest, reply: FastifyReply) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { installErrorFormat } from '../errors.ts';
+import { registerBankingRoutes } from './banking.ts';
 import { registerBatchRoutes } from './batch.ts';
 import { registerBusinessRoutes } from './businesses.ts';
 import { registerCatalogRoutes } from './catalog.ts';
@@ -36,4 +37,5 @@ export async function apiV1(app: FastifyInstance): Promise<void> {
   registerWebhookRoutes(app);
   registerEventRoutes(app);
   registerIntegrationRoutes(app);
+  registerBankingRoutes(app);
 }

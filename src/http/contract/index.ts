@@ -44,6 +44,7 @@ const TAGS: Record<string, string> = {
   notes: 'Credit and debit notes: corrections of an issued invoice, with their own gapless series.',
   recurring: 'Recurring templates: a customer billed on a schedule, one invoice per date, made by the workers.',
   integrations: 'Stripe: the connection (keys encrypted at rest), invoice pushes, and the signed events Stripe posts back.',
+  banking: 'Bank accounts, statement import (CSV, OFX, camt.053), matching to invoices and bills, reconciliation.',
 };
 
 const PROBLEM_STATUSES = {

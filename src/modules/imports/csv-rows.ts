@@ -118,42 +118,56 @@ function structureError(error: CsvError, rows: number): ValidationErrors {
 
 const MAX_RECORD_BYTES = 1024 * 1024;
 
+/** One record of a CSV file: the header is row 0, data rows count from 1. */
+export interface CsvRecord {
+  row: number;
+  record: string[];
+  bytes: number;
+}
+
 /**
- * Streams data rows out of a CSV file: UTF-8 with or without BOM, RFC 4180 quoting, CRLF or
- * LF, quoted newlines. The header names the columns; unknown or missing columns, broken
- * quoting, non-UTF-8 or binary content throw ValidationErrors naming the row. Memory stays
- * constant: one record at a time.
+ * Streams the records of a CSV file: UTF-8 with or without BOM, RFC 4180 quoting, CRLF or
+ * LF, quoted newlines. Broken quoting, non-UTF-8 or binary content, a record over 1 MB, an
+ * empty file or one without data rows throw ValidationErrors naming the row. Memory stays
+ * constant: one record at a time. Invoice and bank statement imports both read through it.
  */
-export async function* readCsvRows(source: NodeJS.ReadableStream): AsyncGenerator<CsvRow> {
+export async function* readCsvRecords(source: NodeJS.ReadableStream): AsyncGenerator<CsvRecord> {
   const check = new TextCheck();
   const parser = parse({ bom: true, skip_empty_lines: true, max_record_size: MAX_RECORD_BYTES });
   source.on('error', (error) => check.destroy(error));
   check.on('error', (error) => parser.destroy(error));
   source.pipe(check).pipe(parser);
-  let columns: Column[] | undefined;
-  let rows = 0;
+  let row = -1;
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
-      if (!columns) {
-        columns = headerColumns(record);
-        continue;
-      }
-      rows++;
-      const cells: Partial<Record<Column, string>> = {};
-      record.forEach((value, i) => {
-        const column = columns?.[i] as Column;
-        // Free text is data, kept exactly as given (leading tabs, '=' and all); codes and numbers are trimmed.
-        if (value.trim() !== '') cells[column] = FREE_TEXT.has(column) ? value : value.trim();
-      });
-      yield { row: rows, cells, bytes: parser.info.bytes };
+      row++;
+      yield { row, record, bytes: parser.info.bytes };
     }
   } catch (error) {
-    if (error instanceof CsvError) throw structureError(error, rows);
+    if (error instanceof CsvError) throw structureError(error, Math.max(row, 0));
     throw error;
   } finally {
     check.destroy();
     if ('destroy' in source && typeof source.destroy === 'function') source.destroy();
   }
-  if (!columns) throw reject(undefined, 'The file is empty: a header row is required.', 'csv.empty');
-  if (rows === 0) throw reject(undefined, 'The file has a header but no data rows.', 'csv.empty');
+  if (row < 0) throw reject(undefined, 'The file is empty: a header row is required.', 'csv.empty');
+  if (row === 0) throw reject(undefined, 'The file has a header but no data rows.', 'csv.empty');
+}
+
+/** Data rows of an invoice import: the header names the columns; unknown or missing columns throw. */
+export async function* readCsvRows(source: NodeJS.ReadableStream): AsyncGenerator<CsvRow> {
+  let columns: Column[] | undefined;
+  for await (const { row, record, bytes } of readCsvRecords(source)) {
+    if (!columns) {
+      columns = headerColumns(record);
+      continue;
+    }
+    const cells: Partial<Record<Column, string>> = {};
+    record.forEach((value, i) => {
+      const column = columns?.[i] as Column;
+      // Free text is data, kept exactly as given (leading tabs, '=' and all); codes and numbers are trimmed.
+      if (value.trim() !== '') cells[column] = FREE_TEXT.has(column) ? value : value.trim();
+    });
+    yield { row, cells, bytes };
+  }
 }

@@ -14,7 +14,7 @@ import { clearImportErrors, getImport, insertImportErrors, lockImport } from './
 /** The import stopped being `running` (cancelled) between two chunks. */
 class Stopped extends Error {}
 
-interface Run {
+export interface Run {
   job: Job;
   ctx: WorkerContext;
   store: ObjectStore;
@@ -24,6 +24,16 @@ interface Run {
 
 const ACTIVE = new Set(['queued', 'running']);
 
+/** The machinery an import of another kind runs its chunks through (lease, lock, cancel, close). */
+export interface ImportSteps {
+  /** One transaction recording progress; stops the run when the import was cancelled. */
+  step<T>(work: (tx: Tx, row: ImportRow) => Promise<T>): Promise<T>;
+  close(tx: Tx, status: 'succeeded' | 'failed', message: string | null, counts: Counts): Promise<void>;
+}
+
+/** Runs an import of a kind other than invoices (a bank statement), from its checkpoint on. */
+export type ImportRunner = (run: Run, steps: ImportSteps) => Promise<void>;
+
 /**
  * Runs one background import (the `import` job). All-or-nothing imports first check every
  * row without writing; then chunks of whole invoices are priced and written by the engine,
@@ -31,11 +41,13 @@ const ACTIVE = new Set(['queued', 'running']);
  * A worker killed at any point resumes after the last committed chunk: nothing is written
  * twice and nothing is lost.
  */
-export async function runImport(job: Job, ctx: WorkerContext, store: ObjectStore): Promise<void> {
+export async function runImport(job: Job, ctx: WorkerContext, store: ObjectStore, runners: Partial<Record<ImportRow['kind'], ImportRunner>> = {}): Promise<void> {
   const row = await begin(job, ctx);
   if (!row) return;
   const run: Run = { job, ctx, store, row, business: await getBusiness(ctx.db, row.business_id) };
   try {
+    const runner = runners[row.kind];
+    if (runner) return await runner(run, { step: (work) => step(run, work), close: (tx, status, message, counts) => closeImport(tx, run, status, message, counts) });
     if (!row.skip_invalid && !row.validated && !(await validate(run))) return;
     await write(run);
   } catch (error) {
@@ -180,7 +192,7 @@ async function write(run: Run): Promise<void> {
   await step(run, (tx) => closeImport(tx, run, 'succeeded', null, { rows_total: rows }));
 }
 
-type Counts = Partial<Pick<ImportRow, 'error_count' | 'invoices_failed' | 'rows_total'>>;
+type Counts = Partial<Pick<ImportRow, 'error_count' | 'invoices_failed' | 'rows_total' | 'invoices_succeeded'>>;
 
 async function closeImport(tx: Tx, run: Run, status: 'succeeded' | 'failed', message: string | null, counts: Counts): Promise<void> {
   const now = run.ctx.clock().toISOString();

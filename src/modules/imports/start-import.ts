@@ -2,7 +2,7 @@ import { uuidv7 } from '../../ids.ts';
 import type { ImportRow } from '../../db/schema.ts';
 import { enqueueJobs } from '../../jobs/queue.ts';
 import type { ObjectStore } from '../../storage/index.ts';
-import { type Context, transact } from '../context.ts';
+import { type Context, type Tx, transact } from '../context.ts';
 
 export const IMPORT_QUEUE = 'import';
 
@@ -12,9 +12,20 @@ export interface StartImportInput {
   skipInvalid: boolean;
 }
 
+/** A background import of another kind than invoices (a bank statement) and what its runner needs. */
+export interface ImportKindInput {
+  kind: 'bank_statement';
+  params: unknown;
+}
+
 /** Records a background import and enqueues its job in the same transaction (SPEC §6.2, 202). */
 export async function startImport(ctx: Context, store: ObjectStore, input: StartImportInput): Promise<ImportRow> {
   const { size } = await store.stat(ctx.businessId, input.s3Key);
+  return transact(ctx, (tx) => queueImport(tx, ctx, size, input));
+}
+
+/** Inside the caller's transaction: the import row and its job, so both exist or neither. */
+export async function queueImport(tx: Tx, ctx: Pick<Context, 'businessId' | 'clock'>, size: number, input: StartImportInput & Partial<ImportKindInput>): Promise<ImportRow> {
   const now = ctx.clock();
   const row: ImportRow = {
     business_id: ctx.businessId,
@@ -36,10 +47,13 @@ export async function startImport(ctx: Context, store: ObjectStore, input: Start
     started_at: null,
     finished_at: null,
     updated_at: now.toISOString(),
+    kind: input.kind ?? 'invoices',
+    params: input.params ?? null,
   };
-  return transact(ctx, async (tx) => {
-    await tx.insertInto('imports').values(row).execute();
-    await enqueueJobs(tx, [{ businessId: ctx.businessId, queue: IMPORT_QUEUE, payload: { import_id: row.id }, key: row.id }], now);
-    return row;
-  });
+  await tx
+    .insertInto('imports')
+    .values({ ...row, params: row.params === null ? null : JSON.stringify(row.params) })
+    .execute();
+  await enqueueJobs(tx, [{ businessId: ctx.businessId, queue: IMPORT_QUEUE, payload: { import_id: row.id }, key: row.id }], now);
+  return row;
 }

@@ -29,7 +29,7 @@ export async function loadDocuments(db: Db | Tx, businessId: string, kind: Invoi
     loadEntryViews(db, businessId, 'invoice_id', ids),
     db
       .selectFrom('payments')
-      .select(['id', 'invoice_id', 'amount', 'paid_on', 'source', 'reference', 'created_at'])
+      .select(['id', 'invoice_id', 'amount', 'paid_on', 'source', 'reference', 'created_at', 'bank_transaction_id'])
       .where('business_id', '=', businessId)
       .where('invoice_id', '=', sql<string>`any(${ids}::text[])`)
       .orderBy('id')

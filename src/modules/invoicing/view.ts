@@ -18,6 +18,8 @@ export interface PaymentView {
   source: 'manual' | 'stripe' | 'credit';
   reference: string | null;
   created_at: string;
+  /** The bank statement line this payment was matched to (SPEC §13); null when none. */
+  bank_transaction_id: string | null;
 }
 
 export interface DocumentParts {

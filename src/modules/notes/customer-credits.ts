@@ -1,25 +1,13 @@
 import { sql } from 'kysely';
 import { uuidv7 } from '../../ids.ts';
 import type { InvoiceRow } from '../../db/schema.ts';
-import { insertRows } from '../../db/insert-rows.ts';
 import { creditAppliedLines } from '../../domain/ledger.ts';
 import type { Db, Tx } from '../context.ts';
 import type { OutboxEvent } from '../events/outbox.ts';
 import { postEntries } from '../ledger/journal.ts';
+import { savePayments } from '../invoicing/apply-payments.ts';
 import type { JournalEntryDraft } from '../invoicing/types.ts';
 import type { PaymentView } from '../invoicing/view.ts';
-
-const PAYMENT_COLUMNS = {
-  business_id: 'text',
-  id: 'text',
-  invoice_id: 'text',
-  amount: 'bigint',
-  paid_on: 'date',
-  source: 'text',
-  reference: 'text',
-  journal_entry_id: 'text',
-  created_at: 'timestamptz',
-} as const;
 
 const pairKey = (customerId: string, currency: string) => `${customerId}\u0000${currency}`;
 
@@ -101,7 +89,7 @@ function application(a: Allocation, now: string): CreditApplication {
     createdAt: now,
     lines: creditAppliedLines(amount),
   };
-  const payment: PaymentView = { id: uuidv7(), amount: Number(amount), paid_on: paidOn, source: 'credit', reference: null, created_at: now };
+  const payment: PaymentView = { id: uuidv7(), amount: Number(amount), paid_on: paidOn, source: 'credit', reference: null, created_at: now, bank_transaction_id: null };
   const data = { customer_id: invoice.customer_id, currency: invoice.currency, invoice_id: invoice.id, invoice_number: invoice.number, amount: Number(amount), credit_balance: Number(a.remaining) };
   return {
     invoiceId: invoice.id,
@@ -146,12 +134,8 @@ export async function applyCustomerCredits(tx: Tx, businessId: string, invoices:
     where c.business_id = ${businessId} and c.customer_id = r.customer_id and c.currency = r.currency`.execute(tx);
   await postEntries(tx, businessId, applied.map((a) => a.entry));
   const payments = applied.map((a) => ({ business_id: businessId, ...a.payment, invoice_id: a.invoiceId, journal_entry_id: a.entry.id }));
-  await insertRows(tx, 'payments', PAYMENT_COLUMNS, payments);
-  const updates = applied.map((a) => ({ id: a.invoiceId, status: a.status, total_paid: a.totalPaid, paid_on: a.paidOn }));
-  await sql`
-    update invoices i set status = r.status, total_paid = r.total_paid, paid_on = r.paid_on, updated_at = ${now}::timestamptz
-    from json_to_recordset(${JSON.stringify(updates)}::json) as r(id text, status text, total_paid bigint, paid_on timestamptz)
-    where i.business_id = ${businessId} and i.id = r.id`.execute(tx);
+  const states = applied.map((a) => ({ id: a.invoiceId, status: a.status, total_paid: a.totalPaid, paid_on: a.paidOn }));
+  await savePayments(tx, businessId, now, payments, states);
   return applied;
 }
 
