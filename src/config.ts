@@ -48,6 +48,8 @@ export interface Config {
    * unset → resolved at start-up (src/modules/secrets/keys.ts: a key file for embedded PGlite).
    */
   secretKeys: SecretKeys | undefined;
+  /** NODE_ENV=production: settings that only suit a developer machine refuse to start (BILLOW_SECRET_KEY). */
+  production: boolean;
   /** Where the Stripe SDK sends its requests (STRIPE_API_URL, a fake in tests); unset → api.stripe.com. */
   stripeApi: { host: string; port: number; protocol: 'http' | 'https' } | undefined;
   /** Requests per second this process sends to one Stripe account (Stripe's live limit is 100). */
@@ -186,6 +188,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: smtpUrl(env),
     mailFrom: env.MAIL_FROM || 'Billow <billing@localhost>',
     secretKeys: secretKeys(env),
+    production: env.NODE_ENV === 'production',
     stripeApi: stripeApi(env),
     stripeRequestsPerSecond: int(env, 'STRIPE_REQUESTS_PER_SECOND', 95, 1, 10_000),
   };

@@ -45,18 +45,22 @@ describe('secrets at rest', () => {
     expect(() => open(a, tampered, 'row:1')).toThrow();
   });
 
-  it('keys: hex or base64 from BILLOW_SECRET_KEY, required with PostgreSQL, generated once into the data directory otherwise', () => {
+  it('keys: hex or base64 from BILLOW_SECRET_KEY, required with PostgreSQL in production, generated once into the data directory otherwise', () => {
     const hex = randomBytes(32).toString('hex');
     expect(loadConfig({ BILLOW_SECRET_KEY: hex }).secretKeys?.current.toString('hex')).toBe(hex);
     expect(() => loadConfig({ BILLOW_SECRET_KEY: 'short' })).toThrow(/BILLOW_SECRET_KEY must be 32 random bytes/);
     expect(() => loadConfig({ BILLOW_SECRET_KEY_PREVIOUS: hex })).toThrow(/BILLOW_SECRET_KEY is not/);
-    expect(() => resolveSecretKeys(loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db' }))).toThrow(ConfigError);
-    expect(() => resolveSecretKeys(loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db' }))).toThrow(/BILLOW_SECRET_KEY is required with PostgreSQL/);
+    const production = { DATABASE_URL: 'postgres://x@127.0.0.1/db', NODE_ENV: 'production' };
+    expect(() => resolveSecretKeys(loadConfig(production))).toThrow(ConfigError);
+    expect(() => resolveSecretKeys(loadConfig(production))).toThrow(/BILLOW_SECRET_KEY is required with PostgreSQL in production/);
     const dir = tempDataDir(scratch);
     const first = resolveSecretKeys(loadConfig({ BILLOW_DATA_DIR: dir }));
     expect(first.source).toBe('file');
     expect(fs.statSync(path.join(dir, 'secret.key')).mode & 0o777).toBe(0o600);
     expect(resolveSecretKeys(loadConfig({ BILLOW_DATA_DIR: dir })).current.equals(first.current)).toBe(true);
+    const developmentPostgres = resolveSecretKeys(loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db', BILLOW_DATA_DIR: dir }));
+    expect(developmentPostgres.source).toBe('file');
+    expect(developmentPostgres.current.equals(first.current)).toBe(true);
   });
 
   it('start-up seals webhook secrets stored in clear (before migration 013), and they still open', async () => {

@@ -26,15 +26,17 @@ function dataDirKey(dataDir: string): Buffer {
 }
 
 /**
- * The keys this process uses. BILLOW_SECRET_KEY wins; without it, PostgreSQL refuses to start
- * (its data outlives any one machine's file), in-memory PGlite takes a throwaway key, and
- * embedded PGlite uses (or makes) `$BILLOW_DATA_DIR/secret.key`.
+ * The keys this process uses. BILLOW_SECRET_KEY wins. Without it: in-memory PGlite takes a
+ * throwaway key; embedded PGlite and a development PostgreSQL use (or make)
+ * `$BILLOW_DATA_DIR/secret.key`; PostgreSQL with NODE_ENV=production refuses to start, since its
+ * data outlives any one machine's file. A key that cannot open the database's secrets stops the
+ * start either way (at-rest.ts), so two hosts with different generated keys never mix them.
  */
 export function resolveSecretKeys(config: Config): SecretKeys {
   if (config.secretKeys) return config.secretKeys;
   const url = config.databaseUrl;
-  if (url?.startsWith('postgres')) {
-    throw new ConfigError('BILLOW_SECRET_KEY is required with PostgreSQL: it encrypts Stripe keys and webhook secrets at rest (try: openssl rand -base64 32).');
+  if (url?.startsWith('postgres') && config.production) {
+    throw new ConfigError('BILLOW_SECRET_KEY is required with PostgreSQL in production: it encrypts Stripe keys and webhook secrets at rest (try: openssl rand -base64 32).');
   }
   if (url === 'memory://') return { current: randomBytes(32), previous: undefined, source: 'memory' };
   return { current: dataDirKey(config.dataDir), previous: undefined, source: 'file' };
@@ -50,7 +52,10 @@ export function keysOf(config: Config): SecretKeys {
 export function describeSecretKey(config: Config): string {
   const keys = keysOf(config);
   const id = keyId(keys.current);
-  if (keys.source === 'file') return `Secrets at rest: AES-256-GCM with the key generated in ${path.join(config.dataDir, KEY_FILE)} (id ${id}); set BILLOW_SECRET_KEY to use your own.`;
+  if (keys.source === 'file') {
+    const warning = config.databaseUrl?.startsWith('postgres') ? ' WARNING: with PostgreSQL set BILLOW_SECRET_KEY on every host (required with NODE_ENV=production).' : '';
+    return `Secrets at rest: AES-256-GCM with the key generated in ${path.join(config.dataDir, KEY_FILE)} (id ${id}); set BILLOW_SECRET_KEY to use your own.${warning}`;
+  }
   if (keys.source === 'memory') return `Secrets at rest: AES-256-GCM with a throwaway key (in-memory database, id ${id}).`;
   return `Secrets at rest: AES-256-GCM with BILLOW_SECRET_KEY (id ${id})${keys.previous ? `; BILLOW_SECRET_KEY_PREVIOUS (id ${keyId(keys.previous)}) still decrypts` : ''}.`;
 }
