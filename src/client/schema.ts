@@ -7073,7 +7073,7 @@ export interface operations {
                     date?: string;
                     /** @description YYYY-MM-DD, or an ISO date-time whose date part is used (e.g. 2026-05-12T00:00:00). */
                     due_date?: string;
-                    /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                    /** @description GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's). */
                     place_of_supply?: string;
                     /** @description ISO 4217 code, e.g. INR, USD. */
                     currency?: string;
@@ -8936,7 +8936,7 @@ export interface operations {
                     date?: string;
                     /** @description YYYY-MM-DD, or an ISO date-time whose date part is used (e.g. 2026-05-12T00:00:00). */
                     due_date?: string;
-                    /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                    /** @description GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's). */
                     place_of_supply?: string;
                     /** @description ISO 4217 code, e.g. INR, USD. */
                     currency?: string;
@@ -14554,7 +14554,7 @@ export interface operations {
                     customer_id: string;
                     /** @description ISO 4217 code, e.g. INR, USD. */
                     currency: string;
-                    /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                    /** @description GST orders: the state of supply, e.g. IN-MH. Default: the customer's state. */
                     place_of_supply?: string;
                     line_items: {
                         /** @description The shop's line id (1–64 of [A-Za-z0-9_-]), unique within the order; omit for a UUIDv7. */
@@ -18261,7 +18261,7 @@ export interface operations {
                         date?: string;
                         /** @description YYYY-MM-DD, or an ISO date-time whose date part is used (e.g. 2026-05-12T00:00:00). */
                         due_date?: string;
-                        /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                        /** @description GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's). */
                         place_of_supply?: string;
                         /** @description ISO 4217 code, e.g. INR, USD. */
                         currency?: string;
@@ -18702,7 +18702,7 @@ export interface operations {
                     date?: string;
                     /** @description YYYY-MM-DD, or an ISO date-time whose date part is used (e.g. 2026-05-12T00:00:00). */
                     due_date?: string;
-                    /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                    /** @description GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's). */
                     place_of_supply?: string;
                     /** @description ISO 4217 code, e.g. INR, USD. */
                     currency?: string;
@@ -19131,7 +19131,7 @@ export interface operations {
                         date?: string;
                         /** @description YYYY-MM-DD, or an ISO date-time whose date part is used (e.g. 2026-05-12T00:00:00). */
                         due_date?: string;
-                        /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                        /** @description GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's). */
                         place_of_supply?: string;
                         /** @description ISO 4217 code, e.g. INR, USD. */
                         currency?: string;
@@ -19572,7 +19572,7 @@ export interface operations {
                     date?: string;
                     /** @description YYYY-MM-DD, or an ISO date-time whose date part is used (e.g. 2026-05-12T00:00:00). */
                     due_date?: string;
-                    /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                    /** @description GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's). */
                     place_of_supply?: string;
                     /** @description ISO 4217 code, e.g. INR, USD. */
                     currency?: string;
@@ -19999,7 +19999,7 @@ export interface operations {
                         customer_id: string;
                         /** @description ISO 4217 code, e.g. INR, USD. */
                         currency: string;
-                        /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                        /** @description GST orders: the state of supply, e.g. IN-MH. Default: the customer's state. */
                         place_of_supply?: string;
                         line_items: {
                             /** @description The shop's line id (1–64 of [A-Za-z0-9_-]), unique within the order; omit for a UUIDv7. */
