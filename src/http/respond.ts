@@ -70,8 +70,9 @@ function replay(reply: FastifyReply, stored: StoredResponse, expected: string) {
   return reply.code(stored.statusCode).header('idempotent-replayed', 'true').type(stored.contentType).send(stored.body);
 }
 
-interface RespondCommon {
-  status: number;
+interface RespondCommon<T> {
+  /** The success status, or a function of the result for a route with two (201 now, 202 later). */
+  status: number | ((result: T) => number);
   format: ProblemFormatter;
   /**
    * For responses that carry a secret shown once (a new token): what the idempotency record
@@ -80,7 +81,7 @@ interface RespondCommon {
   redact?: (payload: string) => string;
 }
 
-export type RespondOptions<T> = RespondCommon &
+export type RespondOptions<T> = RespondCommon<T> &
   (
     | {
         /** Maps the use case result to the response body (serialized through the route's schema). */
@@ -104,8 +105,9 @@ export async function respond<T>(
   run: (ctx: Context) => Promise<T>,
 ): Promise<FastifyReply> {
   const ctx = contextOf(request);
+  const statusOf = (result: T) => (typeof options.status === 'function' ? options.status(result) : options.status);
   const serialize = (result: T) => {
-    reply.code(options.status);
+    reply.code(statusOf(result));
     return 'serialize' in options ? options.serialize(result) : (reply.serialize(options.body(result)) as string);
   };
   const key = idempotencyKey(request);
@@ -122,7 +124,7 @@ export async function respond<T>(
   if (inFlight.has(flightId)) throw inFlightError();
   inFlight.add(flightId);
   try {
-    return await runRecorded(reply, ctx, options, run, { scope, expected, serialize });
+    return await runRecorded(reply, ctx, options, run, { scope, expected, serialize, statusOf });
   } catch (error) {
     if (error instanceof Replay) return replay(reply, error.stored, expected);
     if (error instanceof DomainError && error.code === 'conflict.in_flight') throw error;
@@ -143,7 +145,7 @@ async function runRecorded<T>(
   ctx: Context,
   options: RespondOptions<T>,
   run: (ctx: Context) => Promise<T>,
-  record: { scope: IdempotencyScope; expected: string; serialize: (result: T) => string },
+  record: { scope: IdempotencyScope; expected: string; serialize: (result: T) => string; statusOf: (result: T) => number },
 ): Promise<FastifyReply> {
   let payload: string | undefined;
   const ttl = reply.server.deps.config.idempotencyTtlSeconds;
@@ -156,7 +158,7 @@ async function runRecorded<T>(
     seal: async (tx: Tx, result: unknown) => {
       payload = record.serialize(result as T);
       const stored = options.redact ? options.redact(payload) : payload;
-      const response = { fingerprint: record.expected, statusCode: options.status, contentType: JSON_TYPE, body: stored };
+      const response = { fingerprint: record.expected, statusCode: record.statusOf(result as T), contentType: JSON_TYPE, body: stored };
       await storeResponse(tx, record.scope, response, ttl);
     },
   };
