@@ -11171,9 +11171,9 @@ export interface operations {
                     description?: string;
                     /** @description Greater than 0, at most 4 decimal places; default 1. */
                     quantity?: number | string;
-                    /** @description Minor units; defaults to the item price. Not with amount. */
+                    /** @description Minor units; defaults to the item price (or amount ÷ quantity). */
                     unit_price?: number;
-                    /** @description Shorthand for quantity 1 at this unit price (minor units). Not with quantity or unit_price. */
+                    /** @description The line total before tax (minor units). Alone: quantity 1 at this price. With quantity: the unit price is amount ÷ quantity, which must be whole minor units. With quantity and unit_price: they must agree. */
                     amount?: number;
                     /** @description Default: the customer's currency, else the business's. */
                     currency?: string;
@@ -11747,9 +11747,9 @@ export interface operations {
                     description?: string;
                     /** @description Greater than 0, at most 4 decimal places; default 1. */
                     quantity?: number | string;
-                    /** @description Minor units; defaults to the item price. Not with amount. */
+                    /** @description Minor units; defaults to the item price (or amount ÷ quantity). */
                     unit_price?: number;
-                    /** @description Shorthand for quantity 1 at this unit price (minor units). Not with quantity or unit_price. */
+                    /** @description The line total before tax (minor units). Alone: quantity 1 at this price. With quantity: the unit price is amount ÷ quantity, which must be whole minor units. With quantity and unit_price: they must agree. */
                     amount?: number;
                     /** @description Default: the customer's currency, else the business's. */
                     currency?: string;

@@ -199,6 +199,9 @@ export function assertNoteDate(kind: NoteKind, gst: boolean, invoiceDate: string
 const NOTE_TARGETS: ReadonlySet<InvoiceStatus> = new Set(['open', 'partially_paid', 'manual_paid', 'stripe_paid']);
 const PAID: ReadonlySet<InvoiceStatus> = new Set(['manual_paid', 'stripe_paid']);
 
+/** A note that takes the balance to zero settles the invoice: INVOICE_PAID, as a payment would. */
+export const settlesInvoice = (before: InvoiceStatus, after: InvoiceStatus) => !PAID.has(before) && PAID.has(after);
+
 export function assertCanIssueNote(kind: NoteKind, status: InvoiceStatus): void {
   if (!NOTE_TARGETS.has(status)) {
     const noun = kind === 'credit_note' ? 'credit note' : 'debit note';

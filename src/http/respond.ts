@@ -51,9 +51,9 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
   return key;
 }
 
-function fingerprint(request: FastifyRequest): string {
+function fingerprint(request: FastifyRequest, streamedDigest = ''): string {
   return createHash('sha256')
-    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}\n${streamedDigest}`)
     .digest('hex');
 }
 
@@ -79,6 +79,17 @@ interface RespondCommon<T> {
    * keeps instead, so the secret is never stored in clear. Replays return this version.
    */
   redact?: (payload: string) => string;
+  /** A body the use case streams (a multipart upload): request.body does not hold it. */
+  streamed?: StreamedBody<T>;
+}
+
+/**
+ * How a streamed body joins the idempotency fingerprint, so one key with other bytes is a 422.
+ * A replay reads the body only to digest it; a first request takes the digest from its result.
+ */
+export interface StreamedBody<T> {
+  digest(): Promise<string>;
+  digestOf(result: T): string;
 }
 
 export type RespondOptions<T> = RespondCommon<T> &
@@ -117,19 +128,27 @@ export async function respond<T>(
   }
 
   const scope: IdempotencyScope = { businessId: request.auth?.businessId ?? '*', principalId: ctx.principal.id, key };
-  const expected = fingerprint(request);
+  const { streamed } = options;
   const stored = await findStoredResponse(ctx.db, scope);
-  if (stored) return replay(reply, stored, expected);
+  if (stored) return replay(reply, stored, fingerprint(request, await streamed?.digest()));
+  const expected = fingerprint(request);
+  const fingerprintOf = (result: T) => (streamed ? fingerprint(request, streamed.digestOf(result)) : expected);
   const flightId = JSON.stringify(scope);
   if (inFlight.has(flightId)) throw inFlightError();
   inFlight.add(flightId);
   try {
-    return await runRecorded(reply, ctx, options, run, { scope, expected, serialize, statusOf });
+    return await runRecorded(reply, ctx, options, run, { scope, fingerprintOf, serialize, statusOf });
   } catch (error) {
-    if (error instanceof Replay) return replay(reply, error.stored, expected);
+    // A streamed body was consumed by the use case, so it can no longer be compared: the
+    // concurrent winner's response is replayed on the client's retry.
+    if (error instanceof Replay) {
+      if (streamed) throw inFlightError();
+      return replay(reply, error.stored, expected);
+    }
     if (error instanceof DomainError && error.code === 'conflict.in_flight') throw error;
     const problem = toProblem(error);
-    if (problem.status >= 500) throw error;
+    // Refusals of a streamed body are not stored: their fingerprint would lack its digest.
+    if (problem.status >= 500 || streamed) throw error;
     // A replay returns this body byte for byte, so it keeps the first request's id.
     const { status, body } = formatWithRequestId(options.format, problem, request.id);
     const text = JSON.stringify(body);
@@ -145,7 +164,7 @@ async function runRecorded<T>(
   ctx: Context,
   options: RespondOptions<T>,
   run: (ctx: Context) => Promise<T>,
-  record: { scope: IdempotencyScope; expected: string; serialize: (result: T) => string; statusOf: (result: T) => number },
+  record: { scope: IdempotencyScope; fingerprintOf: (result: T) => string; serialize: (result: T) => string; statusOf: (result: T) => number },
 ): Promise<FastifyReply> {
   let payload: string | undefined;
   const ttl = reply.server.deps.config.idempotencyTtlSeconds;
@@ -158,7 +177,7 @@ async function runRecorded<T>(
     seal: async (tx: Tx, result: unknown) => {
       payload = record.serialize(result as T);
       const stored = options.redact ? options.redact(payload) : payload;
-      const response = { fingerprint: record.expected, statusCode: record.statusOf(result as T), contentType: JSON_TYPE, body: stored };
+      const response = { fingerprint: record.fingerprintOf(result as T), statusCode: record.statusOf(result as T), contentType: JSON_TYPE, body: stored };
       await storeResponse(tx, record.scope, response, ttl);
     },
   };

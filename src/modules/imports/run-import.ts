@@ -7,6 +7,8 @@ import { getBusiness } from '../businesses/create-business.ts';
 import { type Tx, transact } from '../context.ts';
 import { writeDocuments } from '../invoicing/write.ts';
 import { type Chunk, fileChunks } from './chunks.ts';
+import { importCompleted } from './completed.ts';
+import { emitEvents } from '../events/outbox.ts';
 import type { RowIssue } from './groups.ts';
 import { issuesOf, type PreparedGroups, prepareGroups } from './prepare-groups.ts';
 import { clearImportErrors, getImport, insertImportErrors, lockImport } from './repository.ts';
@@ -142,7 +144,8 @@ async function validate(run: Run): Promise<boolean> {
     rows = chunk.lastRow;
   }
   if (errors > 0) {
-    await step(run, (tx) => closeImport(tx, run, 'failed', `${errors} invalid rows in ${failedInvoices} invoices; nothing was imported.`, { error_count: errors, invoices_failed: failedInvoices, rows_total: rows }));
+    const message = `${errors} invalid rows in ${failedInvoices} invoices; nothing was imported.`;
+    await step(run, (tx, row) => closeImport(tx, run, row, 'failed', message, { error_count: errors, invoices_failed: failedInvoices, rows_total: rows }));
     return false;
   }
   await step(run, async (tx) => {
@@ -177,13 +180,15 @@ async function write(run: Run): Promise<void> {
     });
     rows = chunk.lastRow;
   }
-  await step(run, (tx) => closeImport(tx, run, 'succeeded', null, { rows_total: rows }));
+  await step(run, (tx, row) => closeImport(tx, run, row, 'succeeded', null, { rows_total: rows }));
 }
 
 type Counts = Partial<Pick<ImportRow, 'error_count' | 'invoices_failed' | 'rows_total'>>;
 
-async function closeImport(tx: Tx, run: Run, status: 'succeeded' | 'failed', message: string | null, counts: Counts): Promise<void> {
+/** Ends the import (`row` is its locked current state) with its IMPORT_COMPLETED event. */
+async function closeImport(tx: Tx, run: Run, row: ImportRow, status: 'succeeded' | 'failed', message: string | null, counts: Counts): Promise<void> {
   const now = run.ctx.clock().toISOString();
+  await emitEvents(tx, row.business_id, now, [importCompleted(row.id, status, row.invoices_succeeded, counts.invoices_failed ?? row.invoices_failed)]);
   await tx.updateTable('imports').set({ status, message, finished_at: now, updated_at: now, ...counts }).where('business_id', '=', run.row.business_id).where('id', '=', run.row.id).execute();
 }
 
@@ -191,7 +196,7 @@ async function closeImport(tx: Tx, run: Run, status: 'succeeded' | 'failed', mes
 async function finish(run: Run, status: 'failed', message: string, issues: RowIssue[]): Promise<void> {
   await step(run, async (tx, row) => {
     await insertImportErrors(tx, run.row.business_id, run.row.id, row.error_count, issues);
-    await closeImport(tx, run, status, message, { error_count: row.error_count + issues.length });
+    await closeImport(tx, run, row, status, message, { error_count: row.error_count + issues.length });
   });
 }
 
@@ -201,5 +206,8 @@ export async function failImport(job: Job, ctx: WorkerContext, error: unknown): 
   if (!ACTIVE.has(row.status)) return;
   const now = ctx.clock().toISOString();
   const message = `Import failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1000);
-  await ctx.db.updateTable('imports').set({ status: 'failed', message, finished_at: now, updated_at: now }).where('business_id', '=', row.business_id).where('id', '=', row.id).execute();
+  await transact({ db: ctx.db }, async (tx) => {
+    await emitEvents(tx, row.business_id, now, [importCompleted(row.id, 'failed', row.invoices_succeeded, row.invoices_failed)]);
+    await tx.updateTable('imports').set({ status: 'failed', message, finished_at: now, updated_at: now }).where('business_id', '=', row.business_id).where('id', '=', row.id).execute();
+  });
 }

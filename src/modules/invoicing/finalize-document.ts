@@ -4,7 +4,7 @@ import { getBusiness } from '../businesses/create-business.ts';
 import { type Context, transact } from '../context.ts';
 import { emitEvents } from '../events/outbox.ts';
 import { postEntries } from '../ledger/journal.ts';
-import { applyCustomerCredits } from '../notes/customer-credits.ts';
+import { applyCustomerCredits, creditEvents } from '../notes/customer-credits.ts';
 import { lockDocument, totalsOf } from './lock.ts';
 import { takeInvoiceNumbers } from './numbering.ts';
 import { getDocument } from './read.ts';
@@ -33,7 +33,7 @@ export async function finalizeDocument(ctx: Context, kind: InvoiceKind, id: stri
     await postEntries(tx, ctx.businessId, [approvalEntry(updated, totalsOf(updated), now)]);
     const applied = await applyCustomerCredits(tx, ctx.businessId, [updated], now);
     const view = await getDocument(tx, ctx.businessId, kind, id, ctx.baseUrl);
-    await emitEvents(tx, ctx.businessId, now, [{ type: `${eventPrefix(kind)}_APPROVED`, data: view }, ...applied.map((a) => a.event)]);
+    await emitEvents(tx, ctx.businessId, now, [{ type: `${eventPrefix(kind)}_APPROVED`, data: view }, ...creditEvents(applied, () => view)]);
     return view;
   });
 }

@@ -7,7 +7,7 @@ import type { Db, Tx } from '../context.ts';
 import type { OutboxEvent } from '../events/outbox.ts';
 import { postEntries } from '../ledger/journal.ts';
 import type { JournalEntryDraft } from '../invoicing/types.ts';
-import type { PaymentView } from '../invoicing/view.ts';
+import type { DocumentView, PaymentView } from '../invoicing/view.ts';
 
 const PAYMENT_COLUMNS = {
   business_id: 'text',
@@ -153,6 +153,14 @@ export async function applyCustomerCredits(tx: Tx, businessId: string, invoices:
     from json_to_recordset(${JSON.stringify(updates)}::json) as r(id text, status text, total_paid bigint, paid_on timestamptz)
     where i.business_id = ${businessId} and i.id = r.id`.execute(tx);
   return applied;
+}
+
+/**
+ * The events of credit applications, each followed by INVOICE_PAID when the credit settled
+ * its invoice (as a payment's INVOICE_PAYMENT_CREATED is); `viewOf` gives the invoice after it.
+ */
+export function creditEvents(applied: CreditApplication[], viewOf: (invoiceId: string) => DocumentView): OutboxEvent[] {
+  return applied.flatMap((a) => [a.event, ...(a.status === 'manual_paid' ? [{ type: 'INVOICE_PAID', data: viewOf(a.invoiceId) }] : [])]);
 }
 
 /** Credit balances of customers, per currency ({} when none). */
