@@ -72,7 +72,7 @@ export interface paths {
         put?: never;
         /**
          * Create a business
-         * @description Create a business (tenant) with BILLOW_ADMIN_TOKEN; returns a token with every scope on it.
+         * @description Create a business (tenant) with BILLOW_ADMIN_TOKEN; returns a token with every scope on it. A business token here is a 403.
          */
         post: operations["create_business_api_v1_businesses_post"];
         delete?: never;
@@ -1790,6 +1790,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -6819,7 +6837,8 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 include_total?: boolean;
-                status?: "draft" | "open" | "partially_paid" | "manual_paid" | "stripe_paid" | "void";
+                /** @description `paid` means any paid status (manual_paid or stripe_paid). */
+                status?: "draft" | "open" | "partially_paid" | "manual_paid" | "stripe_paid" | "paid" | "void";
                 customer_id?: string;
                 import_id?: string;
                 /** @description Created at or after (inclusive). */
@@ -8680,7 +8699,8 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 include_total?: boolean;
-                status?: "draft" | "open" | "partially_paid" | "manual_paid" | "stripe_paid" | "void";
+                /** @description `paid` means any paid status (manual_paid or stripe_paid). */
+                status?: "draft" | "open" | "partially_paid" | "manual_paid" | "stripe_paid" | "paid" | "void";
                 vendor_id?: string;
                 import_id?: string;
                 /** @description Created at or after (inclusive). */

@@ -34,7 +34,11 @@ const RESOURCES: DocumentResource[] = [
 const listQuery = (partyFilter: string) =>
   Closed({
     ...ListQuery.properties,
-    status: Type.Optional(Type.Union(['draft', 'open', 'partially_paid', 'manual_paid', 'stripe_paid', 'void'].map((s) => Type.Literal(s)))),
+    status: Type.Optional(
+      Type.Union(['draft', 'open', 'partially_paid', 'manual_paid', 'stripe_paid', 'paid', 'void'].map((s) => Type.Literal(s)), {
+        description: '`paid` means any paid status (manual_paid or stripe_paid).',
+      }),
+    ),
     [partyFilter]: Type.Optional(Type.String({ maxLength: 64 })),
     import_id: Type.Optional(Type.String({ maxLength: 64 })),
     created_from: Type.Optional({ ...Timestamp, description: 'Created at or after (inclusive).' }),

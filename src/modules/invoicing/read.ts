@@ -20,6 +20,9 @@ function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
 }
 
 /** Full views of documents in the order of `ids`: four queries whatever the count. */
+/** List filters that stand for several statuses. */
+const PAID_FILTER: Record<string, string[]> = { paid: ['manual_paid', 'stripe_paid'] };
+
 export async function loadDocuments(db: Db | Tx, businessId: string, kind: InvoiceKind, ids: string[], baseUrl: string): Promise<DocumentView[]> {
   if (ids.length === 0) return [];
   const [rows, lines, entries, payments, notes] = await Promise.all([
@@ -75,7 +78,7 @@ export async function listDocuments(
   const clause = keysetClause(keyset);
   const partyColumn = kind === 'invoice' ? 'customer_id' : 'vendor_id';
   let query = db.selectFrom('invoices').where('business_id', '=', businessId).where('kind', '=', kind);
-  if (filters.status) query = query.where('status', '=', filters.status);
+  if (filters.status) query = query.where('status', 'in', PAID_FILTER[filters.status] ?? [filters.status]);
   if (filters.partyId) query = query.where(partyColumn, '=', filters.partyId);
   if (filters.importId) query = query.where('import_id', '=', filters.importId);
   if (filters.createdFrom) query = query.where('created_at', '>=', filters.createdFrom);

@@ -33,7 +33,7 @@ export async function recordPayment(ctx: Context, kind: InvoiceKind, id: string,
     const amount = BigInt(input.amount);
     // What is owed to be fully paid: debit notes add to it, credits of unpaid amounts take from it.
     const owed = BigInt(row.total) + BigInt(row.amount_debited) - BigInt(row.credit_pre_payment);
-    const next = applyPayment({ status: row.status, total: owed, totalPaid: BigInt(row.total_paid), amount, source, kind });
+    const next = applyPayment({ status: row.status, total: owed, totalPaid: BigInt(row.total_paid), amount, currency: row.currency, source, kind });
     const now = ctx.clock().toISOString();
     const entryId = uuidv7();
     const lines = kind === 'invoice' ? invoicePaymentLines(amount) : billPaymentLines(amount);
