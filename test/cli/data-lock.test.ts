@@ -53,7 +53,7 @@ describe('npm start', () => {
   it('stops the server on SIGTERM to npm: the server is the process npm runs', { timeout: 2 * TIMEOUT }, async () => {
     const dataDir = tempDataDir(scratch);
     const port = await freePort();
-    const env = { ...process.env, BILLOW_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+    const env: NodeJS.ProcessEnv = { ...process.env, BILLOW_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
     const npm = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     scratch.children.add(npm);
