@@ -20751,22 +20751,13 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            /** @description A small HTML page saying the link is wrong or no longer valid. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Customer 'ct_acme' not found in this business.",
-                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
-                     *     }
-                     */
-                    "text/html": {
-                        detail: string;
-                        request_id: string;
-                    };
+                    "text/html": string;
                 };
             };
             /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
@@ -20861,22 +20852,13 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
-            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            /** @description A small HTML page saying the link is wrong or no longer valid. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Customer 'ct_acme' not found in this business.",
-                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
-                     *     }
-                     */
-                    "application/pdf": {
-                        detail: string;
-                        request_id: string;
-                    };
+                    "application/pdf": string;
                 };
             };
             /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
@@ -21136,22 +21118,13 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            /** @description A small HTML page saying the link is wrong or no longer valid. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Customer 'ct_acme' not found in this business.",
-                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
-                     *     }
-                     */
-                    "text/html": {
-                        detail: string;
-                        request_id: string;
-                    };
+                    "text/html": string;
                 };
             };
             /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
@@ -21246,22 +21219,13 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
-            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            /** @description A small HTML page saying the link is wrong or no longer valid. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Customer 'ct_acme' not found in this business.",
-                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
-                     *     }
-                     */
-                    "application/pdf": {
-                        detail: string;
-                        request_id: string;
-                    };
+                    "application/pdf": string;
                 };
             };
             /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
