@@ -111,7 +111,7 @@ describe('README tour', () => {
       let outputs = outputsByStep(run.stdout);
       const listenLog = () => (fs.existsSync(`${work}/listen.log`) ? fs.readFileSync(`${work}/listen.log`, 'utf8') : '');
       const actualOf = (step: TourStep) => `${outputs.get(step.number) ?? ''}\n${listenLog()}`;
-      for (let i = 0; i < 50 && tour.steps.some((s) => missing(s, actualOf(s)).length > 0); i++) await new Promise((r) => setTimeout(r, 200));
+      for (let i = 0; i < 300 && tour.steps.some((s) => missing(s, actualOf(s)).length > 0); i++) await new Promise((r) => setTimeout(r, 200));
       outputs = outputsByStep(run.stdout);
       // TOUR_DUMP=file writes every step's real output, for whoever updates the README.
       if (process.env.TOUR_DUMP) fs.writeFileSync(process.env.TOUR_DUMP, tour.steps.map((s) => `# ${s.number}.\n${actualOf(s)}`).join('\n'));
