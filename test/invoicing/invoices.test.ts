@@ -461,7 +461,7 @@ describe('GET /api/v1/invoices (list)', () => {
   });
 
   it('refuses a bad filter with 422 naming the query parameter', async () => {
-    expect422(await l.tenant.get('/api/v1/invoices?status=paid'), ['query', 'status']);
+    expect422(await l.tenant.get('/api/v1/invoices?status=payed'), ['query', 'status']);
     expect422(await l.tenant.get('/api/v1/invoices?limit=501'), ['query', 'limit']);
     expect422(await l.tenant.get('/api/v1/invoices?created_from=yesterday'), ['query', 'created_from']);
   });
