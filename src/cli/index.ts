@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
+import { DataDirLocked } from '../db/data-lock.ts';
 import { DomainError } from '../domain/errors.ts';
 import { registerBusinesses } from './commands/businesses.ts';
 import { registerImport } from './commands/import.ts';
@@ -34,6 +35,10 @@ function fail(error: unknown): void {
   if (error instanceof ConfigError) {
     process.stderr.write(`Configuration error: ${error.message}\n`);
     process.exitCode = 2;
+  } else if (error instanceof DataDirLocked) {
+    // Nothing was written: the command refused before opening the database.
+    process.stderr.write(`Error: ${error.message} [database.locked]\n`);
+    process.exitCode = 1;
   } else if (error instanceof DomainError) {
     process.stderr.write(`Error: ${error.message} [${error.code}${error.field ? ` at ${error.field}` : ''}]\n`);
     process.exitCode = 1;

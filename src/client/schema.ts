@@ -72,7 +72,7 @@ export interface paths {
         put?: never;
         /**
          * Create a business
-         * @description Create a business (tenant) with BILLOW_ADMIN_TOKEN; returns a token with every scope on it.
+         * @description Create a business (tenant) with BILLOW_ADMIN_TOKEN; returns a token with every scope on it. A business token here is a 403.
          */
         post: operations["create_business_api_v1_businesses_post"];
         delete?: never;
@@ -2238,6 +2238,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Forbidden: the token lacks the scope, or cannot reach the business in x-business-id. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "This token lacks the scope invoices.CREATE.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -7279,7 +7297,8 @@ export interface operations {
                 include_total?: boolean;
                 /** @description Invoices made by this recurring template, and the invoice it was made from. */
                 recurring_template_id?: string;
-                status?: "draft" | "open" | "partially_paid" | "manual_paid" | "stripe_paid" | "void";
+                /** @description `paid` means any paid status (manual_paid or stripe_paid). */
+                status?: "draft" | "open" | "partially_paid" | "manual_paid" | "stripe_paid" | "paid" | "void";
                 customer_id?: string;
                 import_id?: string;
                 /** @description Created at or after (inclusive). */
@@ -7543,7 +7562,7 @@ export interface operations {
                     date?: string;
                     /** @description YYYY-MM-DD, or an ISO date-time whose date part is used (e.g. 2026-05-12T00:00:00). */
                     due_date?: string;
-                    /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                    /** @description GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's). */
                     place_of_supply?: string;
                     /** @description ISO 4217 code, e.g. INR, USD. */
                     currency?: string;
@@ -9200,7 +9219,8 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 include_total?: boolean;
-                status?: "draft" | "open" | "partially_paid" | "manual_paid" | "stripe_paid" | "void";
+                /** @description `paid` means any paid status (manual_paid or stripe_paid). */
+                status?: "draft" | "open" | "partially_paid" | "manual_paid" | "stripe_paid" | "paid" | "void";
                 vendor_id?: string;
                 import_id?: string;
                 /** @description Created at or after (inclusive). */
@@ -9466,7 +9486,7 @@ export interface operations {
                     date?: string;
                     /** @description YYYY-MM-DD, or an ISO date-time whose date part is used (e.g. 2026-05-12T00:00:00). */
                     due_date?: string;
-                    /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                    /** @description GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's). */
                     place_of_supply?: string;
                     /** @description ISO 4217 code, e.g. INR, USD. */
                     currency?: string;
@@ -11751,9 +11771,9 @@ export interface operations {
                     description?: string;
                     /** @description Greater than 0, at most 4 decimal places; default 1. */
                     quantity?: number | string;
-                    /** @description Minor units; defaults to the item price. Not with amount. */
+                    /** @description Minor units; defaults to the item price (or amount ÷ quantity). */
                     unit_price?: number;
-                    /** @description Shorthand for quantity 1 at this unit price (minor units). Not with quantity or unit_price. */
+                    /** @description The line total before tax (minor units). Alone: quantity 1 at this price. With quantity: the unit price is amount ÷ quantity, which must be whole minor units. With quantity and unit_price: they must agree. */
                     amount?: number;
                     /** @description Default: the customer's currency, else the business's. */
                     currency?: string;
@@ -12327,9 +12347,9 @@ export interface operations {
                     description?: string;
                     /** @description Greater than 0, at most 4 decimal places; default 1. */
                     quantity?: number | string;
-                    /** @description Minor units; defaults to the item price. Not with amount. */
+                    /** @description Minor units; defaults to the item price (or amount ÷ quantity). */
                     unit_price?: number;
-                    /** @description Shorthand for quantity 1 at this unit price (minor units). Not with quantity or unit_price. */
+                    /** @description The line total before tax (minor units). Alone: quantity 1 at this price. With quantity: the unit price is amount ÷ quantity, which must be whole minor units. With quantity and unit_price: they must agree. */
                     amount?: number;
                     /** @description Default: the customer's currency, else the business's. */
                     currency?: string;
@@ -17407,7 +17427,7 @@ export interface operations {
                     customer_id: string;
                     /** @description ISO 4217 code, e.g. INR, USD. */
                     currency: string;
-                    /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                    /** @description GST orders: the state of supply, e.g. IN-MH. Default: the customer's state. */
                     place_of_supply?: string;
                     line_items: {
                         /** @description The shop's line id (1–64 of [A-Za-z0-9_-]), unique within the order; omit for a UUIDv7. */
@@ -24402,7 +24422,7 @@ export interface operations {
                         date?: string;
                         /** @description YYYY-MM-DD, or an ISO date-time whose date part is used (e.g. 2026-05-12T00:00:00). */
                         due_date?: string;
-                        /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                        /** @description GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's). */
                         place_of_supply?: string;
                         /** @description ISO 4217 code, e.g. INR, USD. */
                         currency?: string;
@@ -24853,7 +24873,7 @@ export interface operations {
                     date?: string;
                     /** @description YYYY-MM-DD, or an ISO date-time whose date part is used (e.g. 2026-05-12T00:00:00). */
                     due_date?: string;
-                    /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                    /** @description GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's). */
                     place_of_supply?: string;
                     /** @description ISO 4217 code, e.g. INR, USD. */
                     currency?: string;
@@ -25292,7 +25312,7 @@ export interface operations {
                         date?: string;
                         /** @description YYYY-MM-DD, or an ISO date-time whose date part is used (e.g. 2026-05-12T00:00:00). */
                         due_date?: string;
-                        /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                        /** @description GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's). */
                         place_of_supply?: string;
                         /** @description ISO 4217 code, e.g. INR, USD. */
                         currency?: string;
@@ -25743,7 +25763,7 @@ export interface operations {
                     date?: string;
                     /** @description YYYY-MM-DD, or an ISO date-time whose date part is used (e.g. 2026-05-12T00:00:00). */
                     due_date?: string;
-                    /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                    /** @description GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's). */
                     place_of_supply?: string;
                     /** @description ISO 4217 code, e.g. INR, USD. */
                     currency?: string;
@@ -26180,7 +26200,7 @@ export interface operations {
                         customer_id: string;
                         /** @description ISO 4217 code, e.g. INR, USD. */
                         currency: string;
-                        /** @description ISO 3166-2 subdivision, e.g. IN-MH (for India one of the GST state codes), US-CA or CA. */
+                        /** @description GST orders: the state of supply, e.g. IN-MH. Default: the customer's state. */
                         place_of_supply?: string;
                         line_items: {
                             /** @description The shop's line id (1–64 of [A-Za-z0-9_-]), unique within the order; omit for a UUIDv7. */
@@ -27346,22 +27366,13 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            /** @description A small HTML page saying the link is wrong or no longer valid. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Customer 'ct_acme' not found in this business.",
-                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
-                     *     }
-                     */
-                    "text/html": {
-                        detail: string;
-                        request_id: string;
-                    };
+                    "text/html": string;
                 };
             };
             /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
@@ -27456,22 +27467,13 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
-            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            /** @description A small HTML page saying the link is wrong or no longer valid. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Customer 'ct_acme' not found in this business.",
-                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
-                     *     }
-                     */
-                    "application/pdf": {
-                        detail: string;
-                        request_id: string;
-                    };
+                    "application/pdf": string;
                 };
             };
             /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
@@ -27731,22 +27733,13 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            /** @description A small HTML page saying the link is wrong or no longer valid. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Customer 'ct_acme' not found in this business.",
-                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
-                     *     }
-                     */
-                    "text/html": {
-                        detail: string;
-                        request_id: string;
-                    };
+                    "text/html": string;
                 };
             };
             /** @description Unprocessable Entity: a field is missing or invalid (each one named). */
@@ -27841,22 +27834,13 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
-            /** @description Not Found: no such resource in this business (another business’s ids are 404 too). */
+            /** @description A small HTML page saying the link is wrong or no longer valid. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "detail": "Customer 'ct_acme' not found in this business.",
-                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
-                     *     }
-                     */
-                    "application/pdf": {
-                        detail: string;
-                        request_id: string;
-                    };
+                    "application/pdf": string;
                 };
             };
             /** @description Unprocessable Entity: a field is missing or invalid (each one named). */

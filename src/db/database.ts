@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { lockDataDir } from './data-lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import type { DB } from './schema.ts';
 import { TYPE_PARSERS } from './type-parsers.ts';
@@ -36,6 +37,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPGlite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const unlock = dataDir ? lockDataDir(dataDir) : () => undefined;
+  try {
+    return await startPGlite(dataDir, unlock);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+/** Starts PGlite on a directory this process holds the lock of; closing releases it. */
+async function startPGlite(dataDir: string | undefined, unlock: () => void): Promise<Database> {
   // Loaded here, not at the top: a server on PostgreSQL never holds PGlite (~40 MB of RSS).
   const { PGlite } = await import('@electric-sql/pglite');
   // PGlite's default start parameters include -F (fsync off); data must survive a crash.
@@ -57,7 +69,10 @@ async function openPGlite(dataDir: string | undefined): Promise<Database> {
         }
       }),
     listen: async () => undefined,
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      unlock();
+    },
   };
 }
 

@@ -35,19 +35,19 @@ const fieldOf = (fn: () => unknown) => {
 describe('priceNoteLines', () => {
   it('credits part of a line at its price, discount and rate', () => {
     const l = line({ discountPercentE4: 100_000n });
-    const { lines, totals } = priceNoteLines([{ kind: 'quantity', lineId: 'l1', quantityE4: 10_000n }], { kind: 'credit_note', lines: new Map([['l1', l]]), regime: 'intra', credited: new Map() });
+    const { lines, totals } = priceNoteLines([{ kind: 'quantity', lineId: 'l1', quantityE4: 10_000n }], { kind: 'credit_note', lines: new Map([['l1', l]]), regime: 'intra', currency: 'INR', credited: new Map() });
     expect(lines[0]).toMatchObject({ invoiceLineId: 'l1', taxable: 30_000n, cgst: 2_700n, sgst: 2_700n, total: 35_400n });
     expect(totals).toMatchObject({ subtotal: 30_000n, taxTotal: 5_400n, total: 35_400n });
   });
 
   it('prorates an amount discount', () => {
     const l = line({ discountAmount: 999n, quantityE4: 30_000n, unitPrice: 1_000n });
-    const { totals } = priceNoteLines([{ kind: 'quantity', lineId: 'l1', quantityE4: 10_000n }], { kind: 'credit_note', lines: new Map([['l1', l]]), regime: 'inter', credited: new Map() });
+    const { totals } = priceNoteLines([{ kind: 'quantity', lineId: 'l1', quantityE4: 10_000n }], { kind: 'credit_note', lines: new Map([['l1', l]]), regime: 'inter', currency: 'INR', credited: new Map() });
     expect(totals.subtotal).toBe(1_000n - 333n);
   });
 
   it('names the field of a line that is not the invoice’s or exceeds it', () => {
-    const ctx = () => ({ kind: 'credit_note' as const, lines: new Map([['l1', line()]]), regime: 'intra' as const, credited: new Map() });
+    const ctx = () => ({ kind: 'credit_note' as const, lines: new Map([['l1', line()]]), regime: 'intra' as const, currency: 'INR', credited: new Map() });
     expect(fieldOf(() => priceNoteLines([{ kind: 'amount', lineId: 'zz', amount: 1n }], ctx()))).toBe('lines[0].line_id');
     expect(fieldOf(() => priceNoteLines([{ kind: 'quantity', lineId: 'l1', quantityE4: 30_001n }], ctx()))).toBe('lines[0].quantity');
     expect(fieldOf(() => priceNoteLines([{ kind: 'amount', lineId: 'l1', amount: 99_999n }, { kind: 'amount', lineId: 'l1', amount: 1n }], ctx()))).toBe('lines[1].amount');
@@ -67,7 +67,7 @@ describe('priceNoteLines', () => {
           const l = line({ quantityE4: BigInt(quantity) * 10_000n, unitPrice: BigInt(price), taxRateE4: rate });
           const whole = priceLine({ ...l }, r, 'x');
           const credited: LineCredits = new Map();
-          const ctx = { kind: 'credit_note' as const, lines: new Map([['l1', { ...l, taxable: whole.taxable }]]), regime: r, credited };
+          const ctx = { kind: 'credit_note' as const, lines: new Map([['l1', { ...l, taxable: whole.taxable }]]), regime: r, currency: 'INR', credited };
           // Split the taxable value into parts by weight; the last part takes the rest.
           const total = weights.reduce((a, b) => a + b, 0);
           let left = whole.taxable;
@@ -93,16 +93,16 @@ describe('caps, settlement, dates, status', () => {
   const limit = { subtotal: 100n, cgst: 9n, sgst: 9n, igst: 0n, tax: 0n };
   const zero = { subtotal: 0n, cgst: 0n, sgst: 0n, igst: 0n, tax: 0n };
   it('names the first component over the cap', () => {
-    expect(fieldOf(() => assertWithinCaps(limit, zero, { ...zero, subtotal: 101n }))).toBe('subtotal');
-    expect(fieldOf(() => assertWithinCaps(limit, { ...zero, sgst: 5n }, { ...zero, subtotal: 1n, sgst: 5n }))).toBe('sgst');
-    expect(fieldOf(() => assertWithinCaps(limit, zero, limit))).toBe('no error');
+    expect(fieldOf(() => assertWithinCaps(limit, zero, { ...zero, subtotal: 101n }, 'INR'))).toBe('subtotal');
+    expect(fieldOf(() => assertWithinCaps(limit, { ...zero, sgst: 5n }, { ...zero, subtotal: 1n, sgst: 5n }, 'INR'))).toBe('sgst');
+    expect(fieldOf(() => assertWithinCaps(limit, zero, limit, 'INR'))).toBe('no error');
   });
 
   it('splits a credit into the unpaid part and a settlement that must add up', () => {
-    expect(settleCredit(100n, 150n, { refund: 0n, credit: 0n, outOfBand: 0n })).toMatchObject({ prePayment: 100n });
-    expect(settleCredit(100n, 30n, { refund: 50n, credit: 20n, outOfBand: 0n })).toMatchObject({ prePayment: 30n, refund: 50n, credit: 20n });
-    expect(fieldOf(() => settleCredit(100n, 30n, { refund: 0n, credit: 69n, outOfBand: 0n }))).toBe('credit_amount');
-    expect(fieldOf(() => settleCredit(100n, 0n, { refund: 0n, credit: 0n, outOfBand: 0n }))).toBe('refund_amount');
+    expect(settleCredit(100n, 150n, { refund: 0n, credit: 0n, outOfBand: 0n, currency: 'INR' })).toMatchObject({ prePayment: 100n });
+    expect(settleCredit(100n, 30n, { refund: 50n, credit: 20n, outOfBand: 0n, currency: 'INR' })).toMatchObject({ prePayment: 30n, refund: 50n, credit: 20n });
+    expect(fieldOf(() => settleCredit(100n, 30n, { refund: 0n, credit: 69n, outOfBand: 0n, currency: 'INR' }))).toBe('credit_amount');
+    expect(fieldOf(() => settleCredit(100n, 0n, { refund: 0n, credit: 0n, outOfBand: 0n, currency: 'INR' }))).toBe('refund_amount');
   });
 
   it('property: every credit note entry balances and parts add up to its total', () => {
@@ -111,7 +111,7 @@ describe('caps, settlement, dates, status', () => {
         const post = due >= total ? 0n : total - due;
         const refund = (post * BigInt(a)) / 100n;
         const credit = ((post - refund) * BigInt(b)) / 100n;
-        const s = settleCredit(total, due, { refund, credit, outOfBand: post - refund - credit });
+        const s = settleCredit(total, due, { refund, credit, outOfBand: post - refund - credit, currency: 'INR' });
         expect(s.prePayment + s.refund + s.credit + s.outOfBand).toBe(total);
         const subtotal = (total * 5n) / 6n;
         const lines = creditNoteLines({ subtotal, discountTotal: 0n, cgst: total - subtotal, sgst: 0n, igst: 0n, tax: 0n, taxTotal: total - subtotal, total }, s);

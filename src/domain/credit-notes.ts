@@ -1,7 +1,7 @@
 import { DomainError, invalid } from './errors.ts';
 import type { InvoiceStatus } from './invoice-state.ts';
 import type { CreditSettlement } from './ledger.ts';
-import { mulDivHalfUp } from './money.ts';
+import { describeMoney, mulDivHalfUp } from './money.ts';
 import { fiscalYearOf } from './numbering.ts';
 import { type InvoiceTotals, priceLine, sumLines } from './pricing.ts';
 import { lineTax, sumTax, type TaxComponents, type TaxRegime } from './tax.ts';
@@ -101,7 +101,8 @@ function referencedLine(
   if (ctx.kind === 'debit_note') return noteLine({ ...base, ...lineTax(taxable, line.taxRateE4, ctx.regime) });
   const prior = ctx.credited.get(line.id) ?? NONE;
   if (prior.taxable + taxable > line.taxable) {
-    throw invalid(`Credits on this line would exceed its taxable value (${line.taxable}; ${prior.taxable} already credited).`, `${field}.${byQuantity ? 'quantity' : 'amount'}`);
+    const m = (x: bigint) => describeMoney(x, ctx.currency);
+    throw invalid(`Credits on this line would exceed its taxable value, ${m(line.taxable)} (${m(prior.taxable)} already credited).`, `${field}.${byQuantity ? 'quantity' : 'amount'}`);
   }
   const tax = creditedTax(ctx.regime, line.taxRateE4, taxable, prior);
   ctx.credited.set(line.id, {
@@ -118,6 +119,7 @@ interface PriceContext {
   kind: NoteKind;
   lines: ReadonlyMap<string, InvoiceLineTerms>;
   regime: TaxRegime;
+  currency: string;
   /** Updated as lines are priced, so two lines on the same invoice line add up. */
   credited: LineCredits;
 }
@@ -144,12 +146,13 @@ export interface Components extends TaxComponents {
 const CAPPED = ['subtotal', 'cgst', 'sgst', 'igst', 'tax'] as const;
 
 /** Across all of an invoice's credit notes, net and each tax component stay within the invoice's. */
-export function assertWithinCaps(limit: Components, credited: Components, note: Components): void {
+export function assertWithinCaps(limit: Components, credited: Components, note: Components, currency: string): void {
+  const m = (x: bigint) => describeMoney(x, currency);
   for (const component of CAPPED) {
     const after = credited[component] + note[component];
     if (after > limit[component]) {
       throw invalid(
-        `Credit notes would credit ${after} of ${component}, more than the invoice's ${limit[component]} (${credited[component]} already credited).`,
+        `Credit notes would credit ${m(after)} of ${component}, more than the invoice's ${m(limit[component])} (${m(credited[component])} already credited).`,
         component,
       );
     }
@@ -160,6 +163,7 @@ export interface SettlementInput {
   refund: bigint;
   credit: bigint;
   outOfBand: bigint;
+  currency: string;
 }
 
 /**
@@ -173,7 +177,7 @@ export function settleCredit(total: bigint, balanceDue: bigint, input: Settlemen
   if (given !== post) {
     const field = input.refund > 0n ? 'refund_amount' : input.credit > 0n ? 'credit_amount' : input.outOfBand > 0n ? 'out_of_band_amount' : 'refund_amount';
     throw invalid(
-      `refund_amount + credit_amount + out_of_band_amount must equal the part of the credit above the unpaid balance: ${post} (got ${given}).`,
+      `refund_amount + credit_amount + out_of_band_amount must equal the part of the credit above the unpaid balance: ${describeMoney(post, input.currency)} (got ${describeMoney(given, input.currency)}).`,
       field,
     );
   }
@@ -198,6 +202,9 @@ export function assertNoteDate(kind: NoteKind, gst: boolean, invoiceDate: string
 
 const NOTE_TARGETS: ReadonlySet<InvoiceStatus> = new Set(['open', 'partially_paid', 'manual_paid', 'stripe_paid']);
 const PAID: ReadonlySet<InvoiceStatus> = new Set(['manual_paid', 'stripe_paid']);
+
+/** A note that takes the balance to zero settles the invoice: INVOICE_PAID, as a payment would. */
+export const settlesInvoice = (before: InvoiceStatus, after: InvoiceStatus) => !PAID.has(before) && PAID.has(after);
 
 export function assertCanIssueNote(kind: NoteKind, status: InvoiceStatus): void {
   if (!NOTE_TARGETS.has(status)) {

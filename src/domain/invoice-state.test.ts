@@ -51,7 +51,7 @@ describe('void', () => {
 });
 
 describe('applyPayment', () => {
-  const open = { status: 'open' as InvoiceStatus, total: 10_000n, totalPaid: 0n };
+  const open = { status: 'open' as InvoiceStatus, total: 10_000n, totalPaid: 0n, currency: 'USD' };
 
   it('records a partial payment', () => {
     expect(applyPayment({ ...open, amount: 4_000n, source: 'manual' })).toEqual({
@@ -66,6 +66,7 @@ describe('applyPayment', () => {
       status: 'partially_paid' as InvoiceStatus,
       total: 10_000n,
       totalPaid: 4_000n,
+      currency: 'USD',
     };
     expect(applyPayment({ ...partial, amount: 6_000n, source: 'stripe' })).toEqual({
       status: 'stripe_paid',
@@ -88,6 +89,7 @@ describe('applyPayment', () => {
         total: 100n,
         totalPaid: 60n,
         amount: 41n,
+        currency: 'USD',
         source: 'stripe',
       }),
     ).toThrow(amountInvalid);

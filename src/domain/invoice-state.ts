@@ -1,3 +1,4 @@
+import { describeMoney } from './money.ts';
 import { DomainError, invalid } from './errors.ts';
 
 export const INVOICE_STATUSES = [
@@ -58,6 +59,7 @@ export function applyPayment(input: {
   total: bigint;
   totalPaid: bigint;
   amount: bigint;
+  currency: string;
   source: PaymentSource;
   kind?: DocumentKind;
 }): { status: InvoiceStatus; totalPaid: bigint; fullyPaid: boolean } {
@@ -68,7 +70,7 @@ export function applyPayment(input: {
   const balance = input.total - input.totalPaid;
   if (input.amount <= 0n) throw invalid('Payment amount must be greater than 0.', 'amount');
   if (input.amount > balance) {
-    throw invalid(`Payment amount exceeds the balance due (${balance}).`, 'amount');
+    throw invalid(`Payment amount ${describeMoney(input.amount, input.currency)} exceeds the balance due, ${describeMoney(balance, input.currency)}.`, 'amount');
   }
   const totalPaid = input.totalPaid + input.amount;
   const fullyPaid = totalPaid === input.total;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CURRENCIES } from './currency.ts';
-import { majorToMinor, minorToMajor, minorToMajorNumber, mulDivHalfUp } from './money.ts';
+import { describeMoney, majorToMinor, minorToMajor, minorToMajorNumber, mulDivHalfUp } from './money.ts';
 
 const fails = (code: string, field?: string) =>
   expect.objectContaining(field === undefined ? { code } : { code, field });
@@ -126,5 +126,15 @@ describe('minorToMajor', () => {
         expect(majorToMinor(wire, code, 'x')).toBe(value);
       }),
     );
+  });
+});
+
+describe('describeMoney', () => {
+  it('shows minor units and exact major units in the currency’s own grouping', () => {
+    expect(describeMoney(236_000, 'INR')).toBe('236000 (₹2,360.00)');
+    expect(describeMoney(10_000_000_00n, 'INR')).toBe('1000000000 (₹1,00,00,000.00)');
+    expect(describeMoney(1999, 'USD')).toBe('1999 ($19.99)');
+    expect(describeMoney(500, 'JPY')).toBe('500 (¥500)');
+    expect(describeMoney(9_007_199_254_740_993n, 'USD')).toBe('9007199254740993 ($90,071,992,547,409.93)');
   });
 });

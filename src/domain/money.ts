@@ -54,3 +54,17 @@ export function minorToMajorNumber(amount: number | bigint, currency: string): n
   }
   return major;
 }
+
+/** Locales whose grouping a currency's users expect (lakh and crore for INR); else en-US. */
+const MONEY_LOCALE: Record<string, string> = { INR: 'en-IN' };
+
+/**
+ * An amount as an error message shows it: the wire's minor units and the currency's major
+ * units, `236000 (₹2,360.00)`. The decimal string is formatted exactly (no float).
+ */
+export function describeMoney(amount: number | bigint, currency: string): string {
+  const places = currencyExponent(currency);
+  const format = new Intl.NumberFormat(MONEY_LOCALE[currency] ?? 'en-US', { style: 'currency', currency, minimumFractionDigits: places, maximumFractionDigits: places });
+  // Intl formats a decimal string exactly; its types only admit number | bigint.
+  return `${amount} (${format.format(minorToMajor(amount, currency) as unknown as number)})`;
+}

@@ -54,8 +54,10 @@ async function authenticate(request: FastifyRequest, db: Db, adminToken: string 
   const token = presentedToken(request);
   if (!token) throw unauthorized();
   if (mode === 'admin') {
-    if (!adminToken || !secretsEqual(token, adminToken)) throw unauthorized();
-    return { principal: ADMIN_PRINCIPAL, businessId: undefined, scopes: ['*'] };
+    if (adminToken && secretsEqual(token, adminToken)) return { principal: ADMIN_PRINCIPAL, businessId: undefined, scopes: ['*'] };
+    // A valid business token is known, just not enough here: say what is needed.
+    if (await findGrant(db, token)) throw forbidden('This route needs the admin token (BILLOW_ADMIN_TOKEN), not a business token.');
+    throw unauthorized();
   }
   const grant = await findGrant(db, token);
   if (!grant) throw unauthorized();

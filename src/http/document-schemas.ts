@@ -28,7 +28,7 @@ export const LineItemInput = Closed({
 const documentFields = {
   date: Type.Optional(DateInput),
   due_date: Type.Optional(DateInput),
-  place_of_supply: Type.Optional(StateCode),
+  place_of_supply: Type.Optional({ ...StateCode, description: "GST invoices: the state of supply, e.g. IN-MH. Default: the customer's state (bills: the vendor's)." }),
   currency: Type.Optional(CurrencyCode),
   description: Type.Optional(Text(2000)),
   notes: Type.Optional(Text(2000)),

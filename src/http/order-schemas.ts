@@ -18,7 +18,7 @@ export const OrderInput = Closed({
   id: Type.Optional({ ...ClientId, description: "The shop's order id, e.g. '69ab24db449866373d5e3e35'; omit for a UUIDv7." }),
   customer_id: Id,
   currency: CurrencyCode,
-  place_of_supply: Type.Optional(StateCode),
+  place_of_supply: Type.Optional({ ...StateCode, description: "GST orders: the state of supply, e.g. IN-MH. Default: the customer's state." }),
   line_items: Type.Array(OrderLineInput, { minItems: 1, maxItems: 10_000 }),
   meta: Type.Optional(OrderMeta),
 });

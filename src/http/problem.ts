@@ -128,8 +128,29 @@ function relevant(errors: ErrorObject[]): ErrorObject[] {
   });
 }
 
+/**
+ * A union of literals fails once per literal (`const`): one issue per field instead, listing
+ * every allowed value once (FastAPI's literal_error).
+ */
+function mergeLiterals(errors: ErrorObject[]): ErrorObject[] {
+  const allowed = new Map<string, unknown[]>();
+  for (const e of errors) {
+    if (e.keyword !== 'const') continue;
+    allowed.set(e.instancePath, [...(allowed.get(e.instancePath) ?? []), (e.params as { allowedValue: unknown }).allowedValue]);
+  }
+  const merged = new Set<string>();
+  return errors.flatMap((e) => {
+    if (e.keyword !== 'const') return [e];
+    if (merged.has(e.instancePath)) return [];
+    merged.add(e.instancePath);
+    const values = allowed.get(e.instancePath) ?? [];
+    const list = values.map((v) => `'${String(v)}'`).join(', ');
+    return [{ ...e, keyword: 'literal_error', message: `must be one of ${list}`, params: { allowedValues: values } }];
+  });
+}
+
 export function issuesFromAjv(errors: ErrorObject[], root?: string): Issue[] {
-  return relevant(errors).map((error) => ({
+  return mergeLiterals(relevant(errors)).map((error) => ({
     loc: root ? [root, ...ajvPath(error)] : ajvPath(error),
     msg: ajvMessage(error),
     type: ajvType(error),

@@ -51,9 +51,9 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
   return key;
 }
 
-function fingerprint(request: FastifyRequest): string {
+function fingerprint(request: FastifyRequest, streamedDigest = ''): string {
   return createHash('sha256')
-    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}\n${streamedDigest}`)
     .digest('hex');
 }
 
@@ -70,17 +70,29 @@ function replay(reply: FastifyReply, stored: StoredResponse, expected: string) {
   return reply.code(stored.statusCode).header('idempotent-replayed', 'true').type(stored.contentType).send(stored.body);
 }
 
-interface RespondCommon {
-  status: number;
+interface RespondCommon<T> {
+  /** The success status, or a function of the result for a route with two (201 now, 202 later). */
+  status: number | ((result: T) => number);
   format: ProblemFormatter;
   /**
    * For responses that carry a secret shown once (a new token): what the idempotency record
    * keeps instead, so the secret is never stored in clear. Replays return this version.
    */
   redact?: (payload: string) => string;
+  /** A body the use case streams (a multipart upload): request.body does not hold it. */
+  streamed?: StreamedBody<T>;
 }
 
-export type RespondOptions<T> = RespondCommon &
+/**
+ * How a streamed body joins the idempotency fingerprint, so one key with other bytes is a 422.
+ * A replay reads the body only to digest it; a first request takes the digest from its result.
+ */
+export interface StreamedBody<T> {
+  digest(): Promise<string>;
+  digestOf(result: T): string;
+}
+
+export type RespondOptions<T> = RespondCommon<T> &
   (
     | {
         /** Maps the use case result to the response body (serialized through the route's schema). */
@@ -104,8 +116,9 @@ export async function respond<T>(
   run: (ctx: Context) => Promise<T>,
 ): Promise<FastifyReply> {
   const ctx = contextOf(request);
+  const statusOf = (result: T) => (typeof options.status === 'function' ? options.status(result) : options.status);
   const serialize = (result: T) => {
-    reply.code(options.status);
+    reply.code(statusOf(result));
     return 'serialize' in options ? options.serialize(result) : (reply.serialize(options.body(result)) as string);
   };
   const key = idempotencyKey(request);
@@ -115,19 +128,27 @@ export async function respond<T>(
   }
 
   const scope: IdempotencyScope = { businessId: request.auth?.businessId ?? '*', principalId: ctx.principal.id, key };
-  const expected = fingerprint(request);
+  const { streamed } = options;
   const stored = await findStoredResponse(ctx.db, scope);
-  if (stored) return replay(reply, stored, expected);
+  if (stored) return replay(reply, stored, fingerprint(request, await streamed?.digest()));
+  const expected = fingerprint(request);
+  const fingerprintOf = (result: T) => (streamed ? fingerprint(request, streamed.digestOf(result)) : expected);
   const flightId = JSON.stringify(scope);
   if (inFlight.has(flightId)) throw inFlightError();
   inFlight.add(flightId);
   try {
-    return await runRecorded(reply, ctx, options, run, { scope, expected, serialize });
+    return await runRecorded(reply, ctx, options, run, { scope, fingerprintOf, serialize, statusOf });
   } catch (error) {
-    if (error instanceof Replay) return replay(reply, error.stored, expected);
+    // A streamed body was consumed by the use case, so it can no longer be compared: the
+    // concurrent winner's response is replayed on the client's retry.
+    if (error instanceof Replay) {
+      if (streamed) throw inFlightError();
+      return replay(reply, error.stored, expected);
+    }
     if (error instanceof DomainError && error.code === 'conflict.in_flight') throw error;
     const problem = toProblem(error);
-    if (problem.status >= 500) throw error;
+    // Refusals of a streamed body are not stored: their fingerprint would lack its digest.
+    if (problem.status >= 500 || streamed) throw error;
     // A replay returns this body byte for byte, so it keeps the first request's id.
     const { status, body } = formatWithRequestId(options.format, problem, request.id);
     const text = JSON.stringify(body);
@@ -143,7 +164,7 @@ async function runRecorded<T>(
   ctx: Context,
   options: RespondOptions<T>,
   run: (ctx: Context) => Promise<T>,
-  record: { scope: IdempotencyScope; expected: string; serialize: (result: T) => string },
+  record: { scope: IdempotencyScope; fingerprintOf: (result: T) => string; serialize: (result: T) => string; statusOf: (result: T) => number },
 ): Promise<FastifyReply> {
   let payload: string | undefined;
   const ttl = reply.server.deps.config.idempotencyTtlSeconds;
@@ -156,7 +177,7 @@ async function runRecorded<T>(
     seal: async (tx: Tx, result: unknown) => {
       payload = record.serialize(result as T);
       const stored = options.redact ? options.redact(payload) : payload;
-      const response = { fingerprint: record.expected, statusCode: options.status, contentType: JSON_TYPE, body: stored };
+      const response = { fingerprint: record.fingerprintOf(result as T), statusCode: record.statusOf(result as T), contentType: JSON_TYPE, body: stored };
       await storeResponse(tx, record.scope, response, ttl);
     },
   };

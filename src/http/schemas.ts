@@ -49,6 +49,8 @@ export const PageOf = <T extends TSchema>(item: T) =>
 /** A binary response (declared with `produces`); Fastify sends the buffer as is. */
 export const PdfFile = Type.String({ format: 'binary', description: 'The PDF document.' });
 export const HtmlPage = Type.String({ description: 'An HTML page.' });
+/** A customer-facing link that is wrong or expired: a small HTML page (hosted routes). */
+export const NotFoundPage = Type.String({ description: 'A small HTML page saying the link is wrong or no longer valid.' });
 
 /** Marks an error response whose schema the contract fills in from the route's own dialect. */
 export const ERROR_MARK = 'x-billow-error';

@@ -54,11 +54,33 @@ describe('POST /api/v1/delayed-charges', () => {
     expect(own).toMatchObject({ description: 'Overage', unit_price: 10, tax_rate: 5, quantity: 1 });
   });
 
+  it('accepts {amount, quantity} when consistent: amount is the line total, the unit price derived', async () => {
+    const tenant = await tenantWithCustomer();
+    const base = { customer_id: 'ct_a', description: 'Usage' };
+    expect(await createCharge(tenant, { ...base, amount: 1500, quantity: 3 })).toMatchObject({ quantity: 3, unit_price: 500, amount: 1500 });
+    expect(await createCharge(tenant, { ...base, amount: 750, quantity: '1.5' })).toMatchObject({ quantity: 1.5, unit_price: 500, amount: 750 });
+    expect(await createCharge(tenant, { ...base, amount: 1000, quantity: 2, unit_price: 500 })).toMatchObject({ quantity: 2, unit_price: 500, amount: 1000 });
+  });
+
+  it('refuses an {amount, quantity} that does not divide, or disagrees with unit_price, naming amount', async () => {
+    const tenant = await tenantWithCustomer();
+    const base = { customer_id: 'ct_a', description: 'Usage' };
+    const indivisible = await tenant.post(CHARGES, { ...base, amount: 1000, quantity: 3 });
+    expect422(indivisible, ['body', 'amount'], 'validation.invalid');
+    expect(indivisible.body).toContain('unit_price');
+    expect422(await tenant.post(CHARGES, { ...base, amount: 1000, quantity: 2, unit_price: 400 }), ['body', 'amount'], 'validation.invalid');
+    const charge = await createCharge(tenant, { ...base, amount: 1000 });
+    const patched = await tenant.request('PATCH', `${CHARGES}/${charge.id}`, { amount: 1200, quantity: 4 });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json()).toMatchObject({ quantity: 4, unit_price: 300, amount: 1200 });
+    expect422(await tenant.request('PATCH', `${CHARGES}/${charge.id}`, { amount: 1000, quantity: 7 }), ['body', 'amount']);
+  });
+
   it('refuses bad input with a 422 naming the field', async () => {
     const tenant = await tenantWithCustomer();
     const base = { customer_id: 'ct_a', description: 'Fee' };
-    expect422(await tenant.post(CHARGES, { ...base, unit_price: 100, amount: 100 }), ['body', 'amount']);
-    expect422(await tenant.post(CHARGES, { ...base, quantity: 2, amount: 100 }), ['body', 'amount']);
+    expect422(await tenant.post(CHARGES, { ...base, unit_price: 100, amount: 101 }), ['body', 'amount']);
+    expect422(await tenant.post(CHARGES, { ...base, quantity: 3, amount: 100 }), ['body', 'amount']);
     expect422(await tenant.post(CHARGES, { ...base, quantity: -1, unit_price: 100 }), ['body', 'quantity']);
     expect422(await tenant.post(CHARGES, { ...base, quantity: '0', unit_price: 100 }), ['body', 'quantity']);
     expect422(await tenant.post(CHARGES, { ...base, quantity: '1.00001', unit_price: 100 }), ['body', 'quantity']);

@@ -35,7 +35,7 @@ describe('Idempotency-Key on /bulk', () => {
       invoiceEntry(g, { line_items: [{ item_id: 'it_missing', quantity: 1 }] }),
       invoiceEntry(g, { reference: 'two', auto_approve: true }),
       'not an object',
-      invoiceEntry(g, { reference: 'three', place_of_supply: undefined }),
+      invoiceEntry(g, { reference: 'three', place_of_supply: 'IN-XX' }),
     ],
   });
 

@@ -99,7 +99,7 @@ export interface Server {
  * `npm start` without npm: the same entry point under tsx; resolves once the banner is printed.
  * `extra` variables are passed as given (e.g. DATABASE_URL, which is otherwise removed).
  */
-export function startServer(scratch: Scratch, dataDir: string, port: number, extra: Record<string, string> = {}): Promise<Server> {
+export function startServer(scratch: Scratch, dataDir: string, port: number, extra: Record<string, string> = {}, startMs = TIMEOUT - 10_000): Promise<Server> {
   const env = childEnv(dataDir, { PORT: String(port), HOST: '127.0.0.1', ...extra });
   const child = track(scratch, spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
@@ -107,7 +107,7 @@ export function startServer(scratch: Scratch, dataDir: string, port: number, ext
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`server did not print its banner in time:\n${output}`));
-    }, TIMEOUT - 10_000);
+    }, startMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /Billow is listening on (http:\/\/\S+)/.exec(output);

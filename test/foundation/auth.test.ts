@@ -167,12 +167,12 @@ describe('scopes', () => {
 describe('admin API: POST /api/v1/businesses', () => {
   const valid = { name: 'Admin-made', country: 'IN', state: 'IN-KA', currency: 'INR', invoice_prefix: 'KA-' };
 
-  it('refuses a missing or wrong admin token with 401 and creates nothing', async () => {
+  it('refuses a missing or wrong admin token with 401 (a business token with 403) and creates nothing', async () => {
     const name = `No admin ${Date.now()}`;
     expectDetail(await adminPost({ ...valid, name }, {}), 401);
     expectDetail(await adminPost({ ...valid, name }, bearer(`${ADMIN_TOKEN}x`)), 401);
     expectDetail(await adminPost({ ...valid, name }, bearer('short')), 401);
-    expectDetail(await adminPost({ ...valid, name }, bearer(a.token)), 401);
+    expect(expectDetail(await adminPost({ ...valid, name }, bearer(a.token)), 403)).toMatch(/admin token/);
     const rows = await sql`select id from businesses where name = ${name}`.execute(env.database.db);
     expect(rows.rows).toHaveLength(0);
   });

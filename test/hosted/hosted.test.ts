@@ -67,7 +67,14 @@ describe('hosted invoice page', () => {
     const otherBusiness = await env.app.inject({ url: path.replace(tenant.id, other.id) });
     expect(otherBusiness.statusCode).toBe(404);
     const malformed = await env.app.inject({ url: `/i/${tenant.id}/short` });
-    expect(malformed.statusCode).toBe(422);
+    expect(malformed.statusCode).toBe(404);
+    // A customer's wrong link is a small HTML page, not an API error quoting a pattern.
+    for (const response of [wrongToken, otherBusiness, malformed, await env.app.inject({ url: `/i/${tenant.id}/short/pdf` })]) {
+      expect(response.statusCode).toBe(404);
+      expect(response.headers['content-type']).toMatch(/^text\/html/);
+      expect(response.body).toContain('This link does not lead to a document');
+      expect(response.body).not.toMatch(/pattern|\^\[A-Za-z/);
+    }
   });
 });
 

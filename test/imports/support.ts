@@ -47,11 +47,12 @@ export async function importCsv(tenant: Tenant, csv: string | Buffer, body: Json
   return tenant.post('/api/v1/invoices/bulk', { s3_key: key, ...body }, headers);
 }
 
-/** A GST business (IN-MH, INR) with customers ct_a (IN-MH) and ct_b (IN-KA), and item it_w (₹1,000.00 at 18%). */
+/** A GST business (IN-MH, INR) with customers ct_a (IN-MH), ct_b (IN-KA) and ct_nostate, and item it_w (₹1,000.00 at 18%). */
 export async function importTenant(env: TestEnv, overrides: Json = {}): Promise<Tenant> {
   const tenant = await createBusiness(env.app, overrides);
   await createCustomer(tenant, { id: 'ct_a', name: 'Acme', state: 'IN-MH' });
   await createCustomer(tenant, { id: 'ct_b', name: 'Beta', state: 'IN-KA' });
+  await createCustomer(tenant, { id: 'ct_nostate', name: 'Stateless', state: null });
   await createItem(tenant, { id: 'it_w', name: 'Widget', unit_price: 100_000, tax_rate: 18 });
   return tenant;
 }

@@ -134,7 +134,7 @@ describe('POST /api/v1/invoices/bulk (sync)', () => {
     ['bad due date', line('A', { due_date: '2099-02-30' }), ['csv', 1, 'due_date'], 'validation.invalid'],
     ['past due date', line('A', { due_date: '2000-01-01' }), ['csv', 1, 'due_date'], 'validation.invalid'],
     ['unknown currency', line('A', { currency: 'XYZ' }), ['csv', 1, 'currency'], 'validation.invalid'],
-    ['missing place of supply', line('A', { place_of_supply: '' }), ['csv', 1, 'place_of_supply'], 'validation.required'],
+    ['no place of supply for a customer without a state', line('A', { customer_id: 'ct_nostate', place_of_supply: '' }), ['csv', 1, 'place_of_supply'], 'validation.required'],
     ['unknown place of supply', line('A', { place_of_supply: 'IN-ZZ' }), ['csv', 1, 'place_of_supply'], 'validation.invalid'],
     ['missing line name', line('A', { line_description: '' }), ['csv', 1, 'line_description'], 'validation.required'],
   ])('422 for %s at its row and column', async (_name, row, loc, type) => {

@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/modules/businesses/create-business.ts';
 import { type Json, type TestEnv, testApp } from '../helpers/app.ts';
-import { createBusiness, createItem, createVendor } from '../helpers/factories.ts';
+import { createBusiness, createCustomer, createItem, createVendor } from '../helpers/factories.ts';
 import { eventsOf, invoiceBody, ok, type Shop, shop } from './support.ts';
 
 let env: TestEnv;
@@ -67,7 +67,8 @@ describe('POST /invoices (seeds/000 single create)', () => {
   });
 
   it('answers validation errors with 422 in the seeds/000 format', async () => {
-    const { place_of_supply: _, ...noPlace } = invoiceBody();
+    await createCustomer(s.tenant, { id: 'ct_root_stateless', name: 'Stateless', state: null });
+    const { place_of_supply: _, ...noPlace } = invoiceBody({ customer_id: 'ct_root_stateless' });
     expectRootError(await s.tenant.post('/invoices', noPlace), 422, 'validation.required', 'place_of_supply');
     expectRootError(await s.tenant.post('/invoices', invoiceBody({ colour: 'red' })), 422, 'validation.invalid', 'colour');
     const quantity = await s.tenant.post('/invoices', invoiceBody({ line_items: [{ item_id: 'it_widget', quantity: 1.00001 }] }));

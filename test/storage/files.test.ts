@@ -19,6 +19,12 @@ afterAll(async () => {
   fs.rmSync(env.objectsDir, { recursive: true, force: true });
 });
 
+/** The same Idempotency-Key with another request: a 422 that says so. */
+function expect422Mismatch(response: { statusCode: number; body: string }): void {
+  expect(response.statusCode, response.body).toBe(422);
+  expect(response.body).toContain('different request');
+}
+
 describe('POST /api/v1/files', () => {
   it('streams the file to the business area and answers 201 {s3_key, size, sha256}', async () => {
     const tenant = await importTenant(env);
@@ -46,6 +52,32 @@ describe('POST /api/v1/files', () => {
     expect422(await tenant.request('POST', '/api/v1/files', payload, headers), ['body', 'file'], 'validation.required');
     const json = await tenant.post('/api/v1/files', { file: 'x' });
     expect(json.statusCode).toBe(406);
+  });
+
+  it('an Idempotency-Key fingerprints the content: same bytes → the stored 201, other bytes → 422', async () => {
+    const tenant = await importTenant(env);
+    const key = { 'idempotency-key': 'upload-1' };
+    const send = (content: string, name = 'a.csv') => {
+      const { payload, headers } = multipart(content, name);
+      return tenant.request('POST', '/api/v1/files', payload, { ...headers, ...key });
+    };
+    const first = await send('one');
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await send('one');
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toBe(first.body);
+    expect422Mismatch(await send('two'));
+    expect422Mismatch(await send('one', 'b.csv'));
+    expect(fs.readdirSync(path.join(env.objectsDir, tenant.id))).toHaveLength(1);
+  });
+
+  it('a NUL byte in the file name is a 422 naming file, and nothing is stored', async () => {
+    const tenant = await importTenant(env);
+    const { payload, headers } = multipart('x', 'bad\u0000name.csv');
+    expect422(await tenant.request('POST', '/api/v1/files', payload, headers), ['body', 'file'], 'validation.invalid');
+    expect(fs.existsSync(path.join(env.objectsDir, tenant.id))).toBe(false);
+    const rows = await env.database.db.selectFrom('files').select('key').where('business_id', '=', tenant.id).execute();
+    expect(rows).toEqual([]);
   });
 
   it('401 without a token, 403 without files.CREATE', async () => {

@@ -148,9 +148,9 @@ export function registerBusinessRoutes(app: FastifyInstance): void {
       schema: {
         tags,
         summary: 'Create a business',
-        description: 'Create a business (tenant) with BILLOW_ADMIN_TOKEN; returns a token with every scope on it.',
+        description: 'Create a business (tenant) with BILLOW_ADMIN_TOKEN; returns a token with every scope on it. A business token here is a 403.',
         body: BusinessCreate,
-        response: { 201: Type.Object({ business: BusinessSchema, token: Type.String() }), ...errorResponses(400, 401, 422) },
+        response: { 201: Type.Object({ business: BusinessSchema, token: Type.String() }), ...errorResponses(400, 401, 403, 422) },
       },
     },
     (request, reply) =>

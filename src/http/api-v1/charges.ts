@@ -14,8 +14,11 @@ const tags = ['delayed-charges'];
 const terms = {
   description: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Text of the invoice line; defaults to the item name.' })),
   quantity: Type.Optional({ ...LineItemInput.properties.quantity, description: 'Greater than 0, at most 4 decimal places; default 1.' }),
-  unit_price: Type.Optional({ ...MinorUnits, description: 'Minor units; defaults to the item price. Not with amount.' }),
-  amount: Type.Optional({ ...MinorUnits, description: 'Shorthand for quantity 1 at this unit price (minor units). Not with quantity or unit_price.' }),
+  unit_price: Type.Optional({ ...MinorUnits, description: 'Minor units; defaults to the item price (or amount ÷ quantity).' }),
+  amount: Type.Optional({
+    ...MinorUnits,
+    description: 'The line total before tax (minor units). Alone: quantity 1 at this price. With quantity: the unit price is amount ÷ quantity, which must be whole minor units. With quantity and unit_price: they must agree.',
+  }),
   currency: Type.Optional({ ...CurrencyCode, description: "Default: the customer's currency, else the business's." }),
   tax_rate: Type.Optional(Percent),
 };

@@ -35,7 +35,11 @@ const listQuery = (r: DocumentResource) =>
   Closed({
     ...ListQuery.properties,
     ...(r.kind === 'invoice' ? { recurring_template_id: Type.Optional(Type.String({ maxLength: 64, description: 'Invoices made by this recurring template, and the invoice it was made from.' })) } : {}),
-    status: Type.Optional(Type.Union(['draft', 'open', 'partially_paid', 'manual_paid', 'stripe_paid', 'void'].map((s) => Type.Literal(s)))),
+    status: Type.Optional(
+      Type.Union(['draft', 'open', 'partially_paid', 'manual_paid', 'stripe_paid', 'paid', 'void'].map((s) => Type.Literal(s)), {
+        description: '`paid` means any paid status (manual_paid or stripe_paid).',
+      }),
+    ),
     [r.partyFilter]: Type.Optional(Type.String({ maxLength: 64 })),
     import_id: Type.Optional(Type.String({ maxLength: 64 })),
     created_from: Type.Optional({ ...Timestamp, description: 'Created at or after (inclusive).' }),

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { required } from '../../domain/errors.ts';
+import { invalid, required } from '../../domain/errors.ts';
 import { uploadFile } from '../../modules/files/upload-file.ts';
 import type { StoredObject } from '../../storage/index.ts';
 import { respond } from '../respond.ts';
@@ -13,6 +14,18 @@ export const FileResponse = Type.Object({
   size: Type.Integer({ description: 'Bytes stored.' }),
   sha256: Type.String({ description: 'Hex SHA-256 of the content.' }),
 });
+
+/** A file name is kept as text; a NUL byte cannot be (PostgreSQL text), so it is refused before anything is stored. */
+function checkFilename(name: string): string {
+  if (name.includes('\u0000')) throw invalid('The file name must not contain NUL bytes.', 'file');
+  return name;
+}
+
+async function sha256Of(stream: NodeJS.ReadableStream): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
 
 /** `POST /files`: one multipart `file` part, streamed to the object store, never buffered whole. */
 export async function registerFileRoutes(app: FastifyInstance): Promise<void> {
@@ -38,9 +51,11 @@ export async function registerFileRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const part = await request.file();
       if (part?.fieldname !== 'file') throw required('file');
-      return respond(request, reply, { status: 201, format: formatNative, body: (stored: StoredObject) => ({ s3_key: stored.key, size: stored.size, sha256: stored.sha256 }) }, (ctx) =>
-        uploadFile(ctx, request.server.deps.store, { filename: part.filename, body: part.file }, maxBytes),
-      );
+      const filename = checkFilename(part.filename);
+      // The fingerprint of an upload is its name and content, as sha256 of the bytes.
+      const streamed = { digest: async () => `${filename}\n${await sha256Of(part.file)}`, digestOf: (stored: StoredObject) => `${filename}\n${stored.sha256}` };
+      const body = (stored: StoredObject) => ({ s3_key: stored.key, size: stored.size, sha256: stored.sha256 });
+      return respond(request, reply, { status: 201, format: formatNative, body, streamed }, (ctx) => uploadFile(ctx, request.server.deps.store, { filename, body: part.file }, maxBytes));
     },
   );
 }

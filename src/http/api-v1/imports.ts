@@ -11,7 +11,7 @@ import { importView } from '../../modules/imports/view.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
 import { businessOf } from '../auth.ts';
 import { InvoiceResponse } from '../document-schemas.ts';
-import { contextOf, respond } from '../respond.ts';
+import { respond } from '../respond.ts';
 import { Closed, errorResponses, IdParams, ListQuery, Nullable, PageOf } from '../schemas.ts';
 import { formatNative } from './format.ts';
 
@@ -64,20 +64,30 @@ function listResponse(outcome: ImportOutcome) {
 /** `Prefer: respond-async` (RFC 7240): the client wants a background import even for a small file. */
 export const wantsAsync = (request: FastifyRequest) => /(^|[,;\s])respond-async([,;\s]|$)/i.test(String(request.headers.prefer ?? ''));
 
-/** Small files are imported within the request (201); large ones, or `Prefer: respond-async`, in the background (202). */
+const isOutcome = (result: ImportOutcome | ImportRow): result is ImportOutcome => 'documents' in result;
+
+/**
+ * Small files are imported within the request (201); large ones, or `Prefer: respond-async`,
+ * in the background (202). The file is read inside `respond`, after the Idempotency-Key lookup:
+ * a replay never reads it again (the object may be gone), and a refusal of the file's format
+ * is stored like any other answer.
+ */
 async function bulkInvoices(request: FastifyRequest, reply: FastifyReply) {
   const body = request.body as BulkInput;
   const { config, store } = request.server.deps;
   const finalize = body.finalize ?? false;
   const skipInvalid = body.skip_invalid ?? false;
-  const rows = wantsAsync(request) ? undefined : await readSmallCsv(contextOf(request), store, body.s3_key, config.csvSyncMaxRows);
-  if (rows) {
-    return respond(request, reply, { status: 201, format: formatNative, body: listResponse }, (ctx) =>
-      importInvoices(ctx, rows, { finalize, skipInvalid, maxLineItems: config.maxLineItems }),
-    );
-  }
   const accepted = (row: ImportRow) => ({ import_id: row.id, status_url: `${config.publicUrl}/api/v1/imports/${row.id}` });
-  return respond(request, reply, { status: 202, format: formatNative, body: accepted }, (ctx) => startImport(ctx, store, { s3Key: body.s3_key, finalize, skipInvalid }));
+  const options = {
+    status: (result: ImportOutcome | ImportRow) => (isOutcome(result) ? 201 : 202),
+    format: formatNative,
+    body: (result: ImportOutcome | ImportRow) => (isOutcome(result) ? listResponse(result) : accepted(result)),
+  };
+  return respond(request, reply, options, async (ctx): Promise<ImportOutcome | ImportRow> => {
+    const rows = wantsAsync(request) ? undefined : await readSmallCsv(ctx, store, body.s3_key, config.csvSyncMaxRows);
+    if (rows) return importInvoices(ctx, rows, { finalize, skipInvalid, maxLineItems: config.maxLineItems });
+    return startImport(ctx, store, { s3Key: body.s3_key, finalize, skipInvalid });
+  });
 }
 
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;

@@ -7,9 +7,9 @@ import { notFound } from '../../domain/errors.ts';
 import { renderPdf } from '../../modules/documents/render-pdf.ts';
 import { findByHostedToken } from '../../modules/invoicing/read.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
-import { Closed, errorResponses, HtmlPage, PdfFile } from '../schemas.ts';
+import { Closed, errorResponses, HtmlPage, NotFoundPage, PdfFile } from '../schemas.ts';
 import { registerHostedNotes } from './notes.ts';
-import { renderDocumentPage } from './page.ts';
+import { hostedErrorHandler, renderDocumentPage, sendPage } from './page.ts';
 
 const HostedParams = Closed({ businessId: Type.String({ maxLength: 64 }), token: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }) });
 type Params = { businessId: string; token: string };
@@ -28,12 +28,14 @@ const payOnlineHref = (view: DocumentView) =>
 /** The customer's hosted invoice page and its PDF: public, addressed by an unguessable token. */
 export async function hostedSurface(app: FastifyInstance): Promise<void> {
   const config = { auth: 'none' as const };
-  const schema = { tags: ['hosted'], params: HostedParams, response: errorResponses(404) };
+  const errorHandler = hostedErrorHandler;
+  const schema = { tags: ['hosted'], params: HostedParams, response: { 404: NotFoundPage } };
   const find = (params: Params) => findByHostedToken(app.deps.db, params.businessId, params.token, app.deps.config.publicUrl);
   app.get(
     '/i/:businessId/:token',
     {
       config,
+      errorHandler,
       schema: {
         ...schema,
         operationId: 'get_hosted_invoice_page_i__businessId___token__get',
@@ -47,18 +49,14 @@ export async function hostedSurface(app: FastifyInstance): Promise<void> {
       const params = request.params as Params;
       const view = await find(params);
       const model = await loadDocumentModel(app.deps.db, view);
-      const html = renderDocumentPage(model, `/i/${encodeURIComponent(params.businessId)}/${params.token}/pdf`, payOnlineHref(view));
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:")
-        .header('referrer-policy', 'no-referrer')
-        .send(html);
+      return sendPage(reply, renderDocumentPage(model, `/i/${encodeURIComponent(params.businessId)}/${params.token}/pdf`, payOnlineHref(view)));
     },
   );
   app.get(
     '/i/:businessId/:token/pdf',
     {
       config,
+      errorHandler,
       schema: {
         ...schema,
         operationId: 'get_hosted_invoice_pdf_i__businessId___token__pdf_get',

@@ -4,8 +4,8 @@ import { loadNoteDocumentModel } from '../../modules/documents/load.ts';
 import { renderPdf } from '../../modules/documents/render-pdf.ts';
 import { findNoteByHostedToken } from '../../modules/notes/repository.ts';
 import type { NoteView } from '../../modules/notes/view.ts';
-import { Closed, errorResponses } from '../schemas.ts';
-import { renderDocumentPage } from './page.ts';
+import { Closed, NotFoundPage } from '../schemas.ts';
+import { hostedErrorHandler, renderDocumentPage, sendPage } from './page.ts';
 
 /**
  * Credit and debit notes as a PDF and a hosted page, rendered from the same document model and
@@ -25,19 +25,14 @@ type Params = { businessId: string; token: string };
 export function registerHostedNotes(app: FastifyInstance): void {
   const config = { auth: 'none' as const };
   const schema = { tags: ['hosted'], params: HostedParams };
-  const response = (what: string) => ({ 200: Type.String({ description: what }), ...errorResponses(404, 422) });
+  const response = (what: string) => ({ 200: Type.String({ description: what }), 404: NotFoundPage });
   const find = (p: Params) => findNoteByHostedToken(app.deps.db, p.businessId, p.token, app.deps.config.publicUrl);
-  app.get('/n/:businessId/:token', { config, schema: { ...schema, operationId: 'get_hosted_note_page_n__businessId___token__get', summary: 'Hosted note page', description: 'Hosted credit or debit note page (HTML).', produces: ['text/html'], response: response('HTML') } }, async (request, reply) => {
+  app.get('/n/:businessId/:token', { config, errorHandler: hostedErrorHandler, schema: { ...schema, operationId: 'get_hosted_note_page_n__businessId___token__get', summary: 'Hosted note page', description: 'Hosted credit or debit note page (HTML).', produces: ['text/html'], response: response('HTML') } }, async (request, reply) => {
     const p = request.params as Params;
     const model = await loadNoteDocumentModel(app.deps.db, await find(p));
-    const html = renderDocumentPage(model, `/n/${encodeURIComponent(p.businessId)}/${p.token}/pdf`);
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:")
-      .header('referrer-policy', 'no-referrer')
-      .send(html);
+    return sendPage(reply, renderDocumentPage(model, `/n/${encodeURIComponent(p.businessId)}/${p.token}/pdf`));
   });
-  app.get('/n/:businessId/:token/pdf', { config, schema: { ...schema, operationId: 'get_hosted_note_pdf_n__businessId___token__pdf_get', summary: 'Hosted note PDF', description: 'PDF of a hosted credit or debit note.', produces: ['application/pdf'], response: response('PDF') } }, async (request, reply) => {
+  app.get('/n/:businessId/:token/pdf', { config, errorHandler: hostedErrorHandler, schema: { ...schema, operationId: 'get_hosted_note_pdf_n__businessId___token__pdf_get', summary: 'Hosted note PDF', description: 'PDF of a hosted credit or debit note.', produces: ['application/pdf'], response: response('PDF') } }, async (request, reply) => {
     const p = request.params as Params;
     return sendNotePdf(reply, await find(p));
   });

@@ -1,6 +1,7 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { escapeHtml } from '../../modules/documents/escape.ts';
 import type { DocumentModel, PartyBlock, Table } from '../../modules/documents/model.ts';
-
+import { toProblem } from '../problem.ts';
 
 /** Escaped text whose line breaks stay line breaks. */
 const lines = (value: string) => escapeHtml(value).replace(/\n/g, '<br>');
@@ -27,12 +28,47 @@ const STYLE = `
   .mark { position: absolute; top: 40%; left: 0; right: 0; text-align: center; font-size: 120px; font-weight: 800; opacity: .08; transform: rotate(-30deg); pointer-events: none; }
   .actions { margin-top: 32px; } .button { display: inline-block; background: #1f6feb; color: #fff; padding: 10px 18px; border-radius: 6px; text-decoration: none; font-weight: 600; }
   @media (max-width: 640px) { main { margin: 0; padding: 20px 16px; border-radius: 0; } h2 { text-align: left; } .copy { text-align: left; } }
+  /* On a phone every line becomes a card of label/value rows: every column readable, no sideways scrolling. */
+  @media (max-width: 640px) {
+    .scroll { overflow-x: visible; } table.cards thead { display: none; }
+    table.cards tr { display: block; border: 1px solid #d1d9e0; border-radius: 6px; margin-bottom: 10px; padding: 4px 10px; }
+    table.cards td { display: flex; justify-content: space-between; gap: 12px; border: 0; padding: 3px 0; text-align: right; white-space: normal; }
+    table.cards td::before { content: attr(data-label); font-weight: 600; color: #59636e; text-align: left; white-space: nowrap; }
+    table.cards td:empty { display: none; } table.cards tfoot td { border: 0; }
+  }
 `;
+
+/** A small receipt mark, inline so the page needs no extra request. */
+const FAVICON = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f6feb"/><path d="M9 7h14v18l-3.5-2-3.5 2-3.5-2L9 25z" fill="#fff"/><path d="M12 12h8M12 16h8M12 20h5" stroke="#1f6feb" stroke-width="2"/></svg>')}`;
+
+const HEAD = `<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><link rel="icon" href="${FAVICON}">`;
+
+/** Sends a customer-facing page with the headers every hosted page carries. */
+export function sendPage(reply: FastifyReply, html: string): FastifyReply {
+  return reply
+    .type('text/html; charset=utf-8')
+    .header('content-security-policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:")
+    .header('referrer-policy', 'no-referrer')
+    .send(html);
+}
+
+/**
+ * A customer who opens a wrong or expired link gets a small page saying so, not an API error:
+ * a malformed token is just another wrong link (404). Anything else keeps the usual handling.
+ */
+export function hostedErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const status = toProblem(error).status;
+  if (status !== 404 && status !== 422) throw error;
+  const body = `<!doctype html><html lang="en"><head>${HEAD}<title>Link not found</title><style>${STYLE}</style></head>
+<body><main><h1>This link does not lead to a document</h1><p class="muted">It may be mistyped, incomplete or no longer valid. Please ask the sender for a new link.</p></main></body></html>`;
+  return sendPage(reply.code(404), body);
+}
 
 function table(t: Table, testId: string): string {
   const cls = (i: number) => (t.columns[i]?.align === 'right' ? ' class="num"' : '');
-  const row = (cells: string[], tag: 'td' | 'th') => `<tr>${cells.map((c, i) => `<${tag}${cls(i)} dir="auto">${lines(c)}</${tag}>`).join('')}</tr>`;
-  return `<div class="scroll"><table data-testid="${testId}"><thead>${row(
+  const label = (i: number, tag: 'td' | 'th') => (tag === 'td' ? ` data-label="${escapeHtml(t.columns[i]?.label ?? '')}"` : '');
+  const row = (cells: string[], tag: 'td' | 'th') => `<tr>${cells.map((c, i) => `<${tag}${cls(i)}${label(i, tag)} dir="auto">${lines(c)}</${tag}>`).join('')}</tr>`;
+  return `<div class="scroll"><table class="cards" data-testid="${testId}"><thead>${row(
     t.columns.map((c) => c.label),
     'th',
   )}</thead><tbody>${t.rows.map((r) => row(r, 'td')).join('\n')}</tbody>${t.footer ? `<tfoot>${row(t.footer, 'td')}</tfoot>` : ''}</table></div>`;
@@ -56,8 +92,8 @@ function header(model: DocumentModel): string {
 export function renderDocumentPage(model: DocumentModel, pdfHref: string, payHref?: string): string {
   const title = `${model.title} ${model.number} — ${model.seller.name}`;
   return `<!doctype html>
-<html lang="${escapeHtml(model.locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><link rel="stylesheet" href="/assets/fonts.css"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<html lang="${escapeHtml(model.locale)}"><head>${HEAD}
+<link rel="stylesheet" href="/assets/fonts.css"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><main>
 ${model.mark ? `<div class="mark" aria-hidden="true">${escapeHtml(model.mark)}</div>` : ''}
 ${header(model)}

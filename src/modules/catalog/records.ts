@@ -91,7 +91,7 @@ export async function deleteRecord(ctx: Context, name: CatalogTable, id: string)
       return { id, deleted: true as const };
     } catch (error) {
       if (isForeignKeyViolation(error)) {
-        throw new DomainError('conflict.in_use', `${NOUN[name]} '${id}' is used by invoices, bills or delayed charges and cannot be deleted.`);
+        throw new DomainError('conflict.in_use', `${NOUN[name]} '${id}' is used by invoices, bills, orders or delayed charges and cannot be deleted.`);
       }
       throw error;
     }

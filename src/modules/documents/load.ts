@@ -70,7 +70,8 @@ function noteData(note: NoteView): DocumentData {
       description: null,
       hsn_code: l.hsn_code,
       quantity: l.quantity,
-      unit_price: null,
+      // The rate of a credited quantity: its taxable value per unit (an amount credit has no quantity).
+      unit_price: l.quantity ? Math.round(l.taxable_amount / l.quantity) : l.taxable_amount,
       tax_rate: l.tax_rate,
       discount: 0,
       taxable_amount: l.taxable_amount,
@@ -90,6 +91,9 @@ function noteData(note: NoteView): DocumentData {
     total: note.total,
     total_paid: 0,
     balance_due: 0,
+    payments: [],
+    amount_credited: 0,
+    amount_debited: 0,
   };
 }
 
@@ -102,5 +106,8 @@ export function loadNoteDocumentModel(db: Db | Tx, note: NoteView): Promise<Docu
     title: note.object === 'credit_note' ? 'Credit Note' : 'Debit Note',
     against: { number: note.invoice_number ?? note.invoice_id, date: note.invoice_date },
     ...(note.reason ? { reason: REASONS[note.reason] ?? note.reason } : {}),
+    ...(note.object === 'credit_note'
+      ? { settlement: { prePayment: note.pre_payment_amount, refund: note.refund_amount, credit: note.credit_amount, outOfBand: note.out_of_band_amount } }
+      : {}),
   });
 }

@@ -72,6 +72,8 @@ export interface DocumentOptions {
   title?: string;
   against?: { number: string; date: string };
   reason?: string;
+  /** How a credit note was settled (minor units). */
+  settlement?: { prePayment: number; refund: number; credit: number; outOfBand: number };
 }
 
 type ViewLine = DocumentView['line_items'][number];
@@ -85,7 +87,8 @@ export type DocumentLine = Pick<ViewLine, 'name' | 'description' | 'hsn_code' | 
 /** What the model reads of a document: an invoice or bill view, or a note shaped like one. */
 export type DocumentData = Pick<
   DocumentView,
-  'id' | 'status' | 'number' | 'currency' | 'date' | 'place_of_supply' | 'description' | 'reference' | 'subtotal' | 'discount_total' | 'cgst' | 'sgst' | 'igst' | 'tax' | 'tax_total' | 'total' | 'total_paid' | 'balance_due'
+  | 'id' | 'status' | 'number' | 'currency' | 'date' | 'place_of_supply' | 'description' | 'reference' | 'subtotal' | 'discount_total' | 'cgst' | 'sgst' | 'igst' | 'tax' | 'tax_total' | 'total'
+  | 'total_paid' | 'balance_due' | 'payments' | 'amount_credited' | 'amount_debited'
 > & {
   object: DocumentView['object'] | 'credit_note' | 'debit_note';
   tax_regime: string;
@@ -103,10 +106,18 @@ export interface DocumentSource {
 
 const TITLES: Record<DocumentKind, string> = { invoice: 'Invoice', bill: 'Bill', credit_note: 'Credit note', debit_note: 'Debit note' };
 
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+
+/** `IN` → India; anything that is not a region code is printed as given. */
+function countryName(country: string | undefined): string | undefined {
+  if (!country || !/^[A-Za-z]{2}$/.test(country)) return country;
+  return regionNames.of(country.toUpperCase()) ?? country;
+}
+
 function addressLines(address: PostalAddress | null): string[] {
   if (!address) return [];
   const cityLine = [address.city, address.state, address.postal_code].filter(Boolean).join(', ');
-  return [address.line1, address.line2, cityLine, address.country].filter((line): line is string => Boolean(line));
+  return [address.line1, address.line2, cityLine, countryName(address.country)].filter((line): line is string => Boolean(line));
 }
 
 function partyBlock(heading: string, party: PartyDetails, gst: boolean, taxIdLabel = 'Tax ID'): PartyBlock {
@@ -171,7 +182,8 @@ function lineTable(view: DocumentData, money: Money, locale: string): Table {
       : [`${money(view.tax_regime === 'inter' ? l.igst : l.tax)}\n@${formatPercent(l.tax_rate, locale)}`];
   const rows = view.line_items.map((l, i) => [
     String(i + 1),
-    l.description ? `${l.name}\n${l.description}` : l.name,
+    // A line whose description only repeats its name prints the name once.
+    l.description && l.description !== l.name ? `${l.name}\n${l.description}` : l.name,
     ...(view.tax_regime === 'simple' ? [] : [l.hsn_code ?? '']),
     l.quantity === null ? '' : formatNumber(l.quantity, locale),
     l.unit_price === null ? '' : money(l.unit_price),
@@ -219,7 +231,9 @@ function summaryTable(view: DocumentData, money: Money, locale: string): Table {
   return { columns, rows, footer };
 }
 
-function totals(view: DocumentData, money: Money): DocumentModel['totals'] {
+const SOURCE_LABEL: Record<string, string> = { manual: 'payment', stripe: 'card payment', credit: 'customer credit' };
+
+function totals(view: DocumentData, money: Money, locale: string): DocumentModel['totals'] {
   const rows: DocumentModel['totals'] = [];
   const add = (label: string, amount: number, strong = false) => rows.push({ label, value: money(amount), strong });
   if (view.discount_total > 0) add('Discount', view.discount_total);
@@ -229,10 +243,11 @@ function totals(view: DocumentData, money: Money): DocumentModel['totals'] {
     add('SGST', view.sgst);
   } else add(view.tax_regime === 'inter' ? 'IGST' : 'Tax', view.tax_regime === 'inter' ? view.igst : view.tax);
   add('Total', view.total, true);
-  if (view.total_paid > 0) {
-    add('Paid', view.total_paid);
-    add('Balance due', view.balance_due, true);
-  }
+  // What has settled it so far, each payment and credit on its own line, then what is left.
+  for (const p of view.payments) add(`Paid ${formatDate(p.paid_on, locale)} (${SOURCE_LABEL[p.source] ?? p.source})`, -p.amount);
+  if (view.amount_credited > 0) add('Credit notes', -view.amount_credited);
+  if (view.amount_debited > 0) add('Debit notes', view.amount_debited);
+  if (view.payments.length > 0 || view.amount_credited > 0 || view.amount_debited > 0) add('Balance due', view.balance_due, true);
   return rows;
 }
 
@@ -247,6 +262,17 @@ function facts(view: DocumentData, kind: DocumentKind, number: string, locale: s
   if (view.tax_regime !== 'simple') rows.push(['Reverse charge', 'No']);
   if (view.reference) rows.push(['Reference', view.reference]);
   return rows;
+}
+
+/** How a credit note was settled, in the order a reader checks it. */
+function settlementText(s: NonNullable<DocumentOptions['settlement']>, money: Money): string {
+  const parts = [
+    s.prePayment > 0 ? `${money(s.prePayment)} off the invoice's unpaid balance` : '',
+    s.refund > 0 ? `${money(s.refund)} refunded` : '',
+    s.credit > 0 ? `${money(s.credit)} kept as customer credit for later invoices` : '',
+    s.outOfBand > 0 ? `${money(s.outOfBand)} settled outside Billow` : '',
+  ].filter(Boolean);
+  return parts.join('; ') || 'Nothing to settle.';
 }
 
 function documentNumber(view: DocumentData): string {
@@ -267,8 +293,10 @@ export function buildDocumentModel(source: DocumentSource, options: DocumentOpti
   const number = documentNumber(view);
   const notes: DocumentModel['notes'] = [];
   if (options.reason) notes.push({ label: 'Reason', text: options.reason });
+  if (options.settlement) notes.push({ label: 'Settled', text: settlementText(options.settlement, money) });
   if (view.description) notes.push({ label: 'Notes', text: view.description });
-  if (business.terms && kind !== 'bill') notes.push({ label: 'Terms', text: business.terms });
+  // Payment terms are for invoices: a note is settled, not paid on terms.
+  if (business.terms && kind === 'invoice') notes.push({ label: 'Terms', text: business.terms });
   return {
     kind,
     title: title.toUpperCase(),
@@ -283,7 +311,7 @@ export function buildDocumentModel(source: DocumentSource, options: DocumentOpti
     lines: lineTable(view, money, locale),
     summaryTitle: gst ? 'HSN/SAC summary' : 'Tax by rate',
     summary: summaryTable(view, money, locale),
-    totals: totals(view, money),
+    totals: totals(view, money, locale),
     amountInWords: `Amount in words: ${amountInWords(view.total, view.currency)}`,
     notes,
     signatory: kind === 'bill' ? null : `For ${business.legal_name ?? business.name}\n\n\nAuthorised signatory`,

@@ -81,9 +81,24 @@ class PdfLayout {
     this.y += 4;
   }
 
+  /**
+   * Column widths from their content: every right-aligned (amount) column gets at least its
+   * widest line, so no amount ever wraps, and every column its widest word; the widest
+   * left-aligned column (the item text) gives up what that costs.
+   */
   private widths(table: Table): number[] {
     const total = table.columns.reduce((sum, c) => sum + c.width, 0);
-    return table.columns.map((c) => (c.width / total) * CONTENT_WIDTH);
+    const shares = table.columns.map((c) => (c.width / total) * CONTENT_WIDTH);
+    const cells = (i: number) => [table.columns[i]?.label ?? '', ...table.rows.map((r) => r[i] ?? ''), table.footer?.[i] ?? ''];
+    const needed = table.columns.map((c, i) => {
+      const measure = (text: string, style: Style) => (c.align === 'right' ? this.text.widestLine(text, style) : this.text.widestWord(text, style));
+      return Math.max(...cells(i).map((text, j) => measure(text, j === 0 ? CELL_BOLD : CELL))) + 2 * PAD + 0.5;
+    });
+    const widths = shares.map((share, i) => Math.max(share, needed[i] ?? 0));
+    const flexible = widths.reduce((best, w, i) => (table.columns[i]?.align === 'left' && w > (widths[best] ?? 0) ? i : best), 0);
+    const excess = widths.reduce((sum, w) => sum + w, 0) - CONTENT_WIDTH;
+    if (excess > 0) widths[flexible] = Math.max(needed[flexible] ?? 0, (widths[flexible] ?? 0) - excess);
+    return widths;
   }
 
   private row(cells: string[], widths: number[], table: Table, style: Style, draw: boolean): number {

@@ -108,6 +108,16 @@ export class TextWriter {
     return lines.map(trimEnd).map(visualOrder);
   }
 
+  /** The width of the widest word of `text`: what a column needs so that nothing is cut mid-word. */
+  widestWord(text: string, style: Style): number {
+    return Math.max(0, ...text.split('\n').flatMap((p) => this.tokens(p, style).filter((t) => !t.space).map((t) => t.width)));
+  }
+
+  /** The width of the widest line of `text` kept whole (an amount, `@9%`). */
+  widestLine(text: string, style: Style): number {
+    return Math.max(0, ...text.split('\n').map((line) => this.tokens(line, style).reduce((sum, t) => sum + t.width, 0)));
+  }
+
   lineHeight(style: Style): number {
     return style.size * 1.3;
   }

@@ -6,6 +6,7 @@ import { type Issue, ValidationErrors } from '../../domain/errors.ts';
 export const COLUMNS = [
   'invoice_ref',
   'customer_id',
+  'date',
   'due_date',
   'currency',
   'description',

@@ -20,7 +20,7 @@ export interface InvoiceGroup {
 }
 
 /** Columns that describe the invoice, not the line: the first row of a group sets them. */
-const INVOICE_COLUMNS: Column[] = ['customer_id', 'due_date', 'currency', 'description', 'place_of_supply'];
+const INVOICE_COLUMNS: Column[] = ['customer_id', 'date', 'due_date', 'currency', 'description', 'place_of_supply'];
 const MAX_TEXT = 1000;
 const MAX_REF = 100;
 
@@ -106,6 +106,7 @@ export function documentInput(group: InvoiceGroup, finalize: boolean): DocumentI
   const c = (group.rows[0] as CsvRow).cells;
   return {
     customer_id: c.customer_id,
+    date: c.date,
     due_date: c.due_date,
     currency: c.currency?.toUpperCase(),
     description: c.description,
@@ -117,7 +118,7 @@ export function documentInput(group: InvoiceGroup, finalize: boolean): DocumentI
 }
 
 const LINE_FIELD: Record<string, Column> = { item_id: 'item_id', quantity: 'quantity', unit_price: 'unit_price', tax_rate: 'tax_rate', name: 'line_description', description: 'line_description' };
-const INVOICE_FIELD: Record<string, Column> = { customer_id: 'customer_id', currency: 'currency', due_date: 'due_date', date: 'due_date', place_of_supply: 'place_of_supply', description: 'description', line_items: 'invoice_ref' };
+const INVOICE_FIELD: Record<string, Column> = { customer_id: 'customer_id', currency: 'currency', due_date: 'due_date', date: 'date', place_of_supply: 'place_of_supply', description: 'description', line_items: 'invoice_ref' };
 
 /** Maps an engine error's field (`line_items[2].quantity`) back to a row and column of the file. */
 export function locate(group: InvoiceGroup, field: string | undefined): { row: CsvRow; column: Column | undefined } {

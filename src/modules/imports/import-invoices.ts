@@ -5,6 +5,7 @@ import { isForeignKeyViolation } from '../db-errors.ts';
 import type { PreparedDocument } from '../invoicing/prepare.ts';
 import type { DocumentView } from '../invoicing/view.ts';
 import { writeDocuments } from '../invoicing/write.ts';
+import { importCompleted } from './completed.ts';
 import { type CsvRow, csvIssue, readCsvRows } from './csv-rows.ts';
 import { groupRows, type RowIssue } from './groups.ts';
 import { issuesOf, prepareGroups } from './prepare-groups.ts';
@@ -57,7 +58,8 @@ export async function importInvoices(ctx: Context, rows: CsvRow[], options: Impo
   const docs: PreparedDocument[] = prepared.documents.map((d) => d.document);
   try {
     // The transaction returns the whole outcome: the idempotency record seals what it returns.
-    return await transact(ctx, async (tx) => ({ documents: await writeDocuments(tx, prepared.refs.business, docs, now, ctx.baseUrl), issues }));
+    const completed = importCompleted(null, 'succeeded', docs.length, prepared.failed.length);
+    return await transact(ctx, async (tx) => ({ documents: await writeDocuments(tx, prepared.refs.business, docs, now, ctx.baseUrl, [completed]), issues }));
   } catch (error) {
     // Rows were checked before the transaction; only a concurrent change gets here.
     if (isForeignKeyViolation(error)) throw new DomainError('conflict.in_use', 'A customer or item of this file was deleted while it was being imported; nothing was created. Retry the import.');

@@ -7,6 +7,8 @@ import { getBusiness } from '../businesses/create-business.ts';
 import { type Tx, transact } from '../context.ts';
 import { writeDocuments } from '../invoicing/write.ts';
 import { type Chunk, fileChunks } from './chunks.ts';
+import { importCompleted } from './completed.ts';
+import { emitEvents } from '../events/outbox.ts';
 import type { RowIssue } from './groups.ts';
 import { issuesOf, type PreparedGroups, prepareGroups } from './prepare-groups.ts';
 import { clearImportErrors, getImport, insertImportErrors, lockImport } from './repository.ts';
@@ -47,7 +49,7 @@ export async function runImport(job: Job, ctx: WorkerContext, store: ObjectStore
   const run: Run = { job, ctx, store, row, business: await getBusiness(ctx.db, row.business_id) };
   try {
     const runner = runners[row.kind];
-    if (runner) return await runner(run, { step: (work) => step(run, work), close: (tx, status, message, counts) => closeImport(tx, run, status, message, counts) });
+    if (runner) return await runner(run, { step: (work) => step(run, work), close: (tx, status, message, counts) => endImport(tx, run, status, message, counts) });
     if (!row.skip_invalid && !row.validated && !(await validate(run))) return;
     await write(run);
   } catch (error) {
@@ -154,7 +156,8 @@ async function validate(run: Run): Promise<boolean> {
     rows = chunk.lastRow;
   }
   if (errors > 0) {
-    await step(run, (tx) => closeImport(tx, run, 'failed', `${errors} invalid rows in ${failedInvoices} invoices; nothing was imported.`, { error_count: errors, invoices_failed: failedInvoices, rows_total: rows }));
+    const message = `${errors} invalid rows in ${failedInvoices} invoices; nothing was imported.`;
+    await step(run, (tx, row) => closeImport(tx, run, row, 'failed', message, { error_count: errors, invoices_failed: failedInvoices, rows_total: rows }));
     return false;
   }
   await step(run, async (tx) => {
@@ -189,12 +192,19 @@ async function write(run: Run): Promise<void> {
     });
     rows = chunk.lastRow;
   }
-  await step(run, (tx) => closeImport(tx, run, 'succeeded', null, { rows_total: rows }));
+  await step(run, (tx, row) => closeImport(tx, run, row, 'succeeded', null, { rows_total: rows }));
 }
 
 type Counts = Partial<Pick<ImportRow, 'error_count' | 'invoices_failed' | 'rows_total' | 'invoices_succeeded'>>;
 
-async function closeImport(tx: Tx, run: Run, status: 'succeeded' | 'failed', message: string | null, counts: Counts): Promise<void> {
+/** Ends an invoice import (`row` is its locked current state) with its IMPORT_COMPLETED event. */
+async function closeImport(tx: Tx, run: Run, row: ImportRow, status: 'succeeded' | 'failed', message: string | null, counts: Counts): Promise<void> {
+  await emitEvents(tx, row.business_id, run.ctx.clock().toISOString(), [importCompleted(row.id, status, row.invoices_succeeded, counts.invoices_failed ?? row.invoices_failed)]);
+  await endImport(tx, run, status, message, counts);
+}
+
+/** Ends an import; other kinds (a bank statement) emit their own event. */
+async function endImport(tx: Tx, run: Run, status: 'succeeded' | 'failed', message: string | null, counts: Counts): Promise<void> {
   const now = run.ctx.clock().toISOString();
   await tx.updateTable('imports').set({ status, message, finished_at: now, updated_at: now, ...counts }).where('business_id', '=', run.row.business_id).where('id', '=', run.row.id).execute();
 }
@@ -203,7 +213,7 @@ async function closeImport(tx: Tx, run: Run, status: 'succeeded' | 'failed', mes
 async function finish(run: Run, status: 'failed', message: string, issues: RowIssue[]): Promise<void> {
   await step(run, async (tx, row) => {
     await insertImportErrors(tx, run.row.business_id, run.row.id, row.error_count, issues);
-    await closeImport(tx, run, status, message, { error_count: row.error_count + issues.length });
+    await closeImport(tx, run, row, status, message, { error_count: row.error_count + issues.length });
   });
 }
 
@@ -213,5 +223,8 @@ export async function failImport(job: Job, ctx: WorkerContext, error: unknown): 
   if (!ACTIVE.has(row.status)) return;
   const now = ctx.clock().toISOString();
   const message = `Import failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1000);
-  await ctx.db.updateTable('imports').set({ status: 'failed', message, finished_at: now, updated_at: now }).where('business_id', '=', row.business_id).where('id', '=', row.id).execute();
+  await transact({ db: ctx.db }, async (tx) => {
+    await emitEvents(tx, row.business_id, now, [importCompleted(row.id, 'failed', row.invoices_succeeded, row.invoices_failed)]);
+    await tx.updateTable('imports').set({ status: 'failed', message, finished_at: now, updated_at: now }).where('business_id', '=', row.business_id).where('id', '=', row.id).execute();
+  });
 }

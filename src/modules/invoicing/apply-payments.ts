@@ -92,7 +92,7 @@ export async function applyPayments(tx: Tx, ctx: Pick<Context, 'businessId' | 'c
   for (const p of payments) {
     if (p.paidOn < p.row.date) throw invalid(`paid_on must not be before the ${kind} date (${p.row.date}).`, 'paid_on');
     const before = states.get(p.row.id);
-    const next = applyPayment({ status: before?.status ?? p.row.status, total: owedOn(p.row), totalPaid: BigInt(before?.total_paid ?? p.row.total_paid), amount: p.amount, source: p.source, kind });
+    const next = applyPayment({ status: before?.status ?? p.row.status, total: owedOn(p.row), totalPaid: BigInt(before?.total_paid ?? p.row.total_paid), amount: p.amount, currency: p.row.currency, source: p.source, kind });
     states.set(p.row.id, { id: p.row.id, status: next.status, total_paid: toSafeNumber(next.totalPaid, 'amount'), paid_on: next.fullyPaid ? `${p.paidOn}T00:00:00.000Z` : null });
     if (next.fullyPaid) paid.add(p.row.id);
     const bank = p.bank?.accountCode ?? ACCOUNTS.bank;

@@ -53,7 +53,7 @@ export function createBatchInvoices(ctx: Context, input: BatchInput, limits: { m
     kind: 'invoice',
     maxLineItems: limits.maxLineItems,
     bulkEvent: true,
-    placeFromCustomer: true,
+    noPlaceField: true,
     listField: 'items',
     extraLines: input.include_delayed_charges ? sweepDelayedCharges(ctx.businessId) : undefined,
   });

@@ -19,8 +19,8 @@ export interface CreateOptions {
   origin?: DocumentOrigin | undefined;
   /** Emit the aggregate *_BULK_CREATED event (bulk surfaces). */
   bulkEvent?: boolean | undefined;
-  /** Invoices without a place_of_supply take the customer's state (seeds/004). */
-  placeFromCustomer?: boolean | undefined;
+  /** The dialect has no place_of_supply field (seeds/004): see PrepareOptions. */
+  noPlaceField?: boolean | undefined;
 }
 
 export interface CreateOutcome {
@@ -37,7 +37,7 @@ const prepareOptions = (ctx: Context, options: CreateOptions, now: string, slot:
   now,
   clock: ctx.clock,
   origin: slot.origin ?? options.origin,
-  placeFromCustomer: options.placeFromCustomer,
+  noPlaceField: options.noPlaceField,
 });
 
 function prepareAll(slots: Slot[], refs: References, ctx: Context, options: CreateOptions, now: string): void {

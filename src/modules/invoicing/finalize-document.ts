@@ -4,7 +4,7 @@ import { getBusiness } from '../businesses/create-business.ts';
 import { type Context, transact } from '../context.ts';
 import { emitEvents } from '../events/outbox.ts';
 import { postEntries } from '../ledger/journal.ts';
-import { applyCustomerCredits } from '../notes/customer-credits.ts';
+import { applyCustomerCredits, creditEvents } from '../notes/customer-credits.ts';
 import { pendingSync, pushOnFinalize } from '../stripe/syncs.ts';
 import { lockDocument, totalsOf } from './lock.ts';
 import { takeInvoiceNumbers } from './numbering.ts';
@@ -37,7 +37,7 @@ export async function finalizeDocument(ctx: Context, kind: InvoiceKind, id: stri
     const read = await getDocument(tx, ctx.businessId, kind, id, ctx.baseUrl);
     const pushed = await pushOnFinalize(tx, ctx.businessId, [read], now);
     const view = pushed.has(id) ? { ...read, stripe_sync: pendingSync() } : read;
-    await emitEvents(tx, ctx.businessId, now, [{ type: `${eventPrefix(kind)}_APPROVED`, data: view }, ...applied.map((a) => a.event)]);
+    await emitEvents(tx, ctx.businessId, now, [{ type: `${eventPrefix(kind)}_APPROVED`, data: view }, ...creditEvents(applied, () => view)]);
     return view;
   });
 }

@@ -23,10 +23,10 @@ export interface PrepareOptions {
   clock: () => Date;
   origin?: DocumentOrigin | undefined;
   /**
-   * Dialects without a place_of_supply field (seeds/004): a GST invoice takes the
-   * customer's state instead.
+   * Dialects without a place_of_supply field (seeds/004): a customer state that cannot be
+   * the place of supply is reported at customer_id.
    */
-  placeFromCustomer?: boolean | undefined;
+  noPlaceField?: boolean | undefined;
   /** Price a document again under the id it was first prepared with: rows already point at it. */
   id?: string | undefined;
 }
@@ -74,24 +74,28 @@ function resolveCurrency(input: DocumentInput, party: AnyRow, business: Business
   return currency;
 }
 
-/** The customer's state as the place of supply; a missing or non-Indian state names the customer. */
-function customerPlace(party: AnyRow): string {
+/**
+ * The customer's state as the place of supply of a GST invoice that does not name one. A
+ * missing or non-Indian state is reported at `field`: place_of_supply where the surface has
+ * that field (give it, or set the customer's state), customer_id where it has not (seeds/004).
+ */
+function customerPlace(party: AnyRow, field: string): string {
   const state = party.state as string | null;
+  const remedy = field === 'place_of_supply' ? ' Give place_of_supply, or set the customer\'s state.' : '';
   if (!state) {
-    throw new DomainError('validation.required', `Customer '${party.id}' has no state; a GST invoice takes its place of supply from it.`, 'customer_id');
+    throw new DomainError('validation.required', `Customer '${party.id}' has no state; a GST invoice takes its place of supply from it.${remedy}`, field);
   }
   if (!isPlaceOfSupply(state)) {
-    throw invalid(`Customer '${party.id}' has state '${state}', which is not an Indian state or union territory, so it cannot be the place of supply.`, 'customer_id');
+    throw invalid(`Customer '${party.id}' has state '${state}', which is not an Indian state or union territory, so it cannot be the place of supply.${remedy}`, field);
   }
   return state;
 }
 
 function resolvePlaceOfSupply(input: DocumentInput, party: AnyRow, business: Business, options: PrepareOptions): string | null {
-  const { kind } = options;
   if (!isGstBusiness(business)) return input.place_of_supply ?? null;
-  if (input.place_of_supply === undefined && kind === 'invoice' && options.placeFromCustomer) return customerPlace(party);
+  if (input.place_of_supply === undefined && options.kind === 'invoice') return customerPlace(party, options.noPlaceField ? 'customer_id' : 'place_of_supply');
   // For a purchase the supplier's state decides intra/inter-state when the bill does not say.
-  const place = input.place_of_supply ?? (kind === 'bill' ? ((party.state as string | null) ?? business.state) : undefined);
+  const place = input.place_of_supply ?? (party.state as string | null) ?? business.state;
   if (!place) throw required('place_of_supply');
   if (!isPlaceOfSupply(place)) throw invalid(`Unknown place of supply '${place}'.`, 'place_of_supply');
   return place;
@@ -172,7 +176,7 @@ function lineRow(businessId: string, invoiceId: string, index: number, filled: F
 function datesOf(input: DocumentInput, party: AnyRow, business: Business, clock: () => Date): { date: string; dueDate: string } {
   const date = input.date === undefined ? todayFor(business, clock) : parseDate(input.date, 'date');
   const dueDate = input.due_date === undefined ? addDays(date, party.payment_terms_days as number) : parseDate(input.due_date, 'due_date');
-  if (dueDate < date) throw invalid('due_date must not be before date.', 'due_date');
+  if (dueDate < date) throw invalid(`due_date ${dueDate} is before the invoice date ${date}; it must be on or after it.`, 'due_date');
   return { date, dueDate };
 }
 

@@ -20,6 +20,9 @@ function groupBy<T, K>(rows: T[], key: (row: T) => K): Map<K, T[]> {
   return groups;
 }
 
+/** List filters that stand for several statuses. */
+const PAID_FILTER: Record<string, string[]> = { paid: ['manual_paid', 'stripe_paid'] };
+
 /** Full views of documents in the order of `ids`: six queries whatever the count. */
 export async function loadDocuments(db: Db | Tx, businessId: string, kind: InvoiceKind, ids: string[], baseUrl: string): Promise<DocumentView[]> {
   if (ids.length === 0) return [];
@@ -78,7 +81,7 @@ export async function listDocuments(
   const clause = keysetClause(keyset);
   const partyColumn = kind === 'invoice' ? 'customer_id' : 'vendor_id';
   let query = db.selectFrom('invoices').where('business_id', '=', businessId).where('kind', '=', kind);
-  if (filters.status) query = query.where('status', '=', filters.status);
+  if (filters.status) query = query.where('status', 'in', PAID_FILTER[filters.status] ?? [filters.status]);
   if (filters.partyId) query = query.where(partyColumn, '=', filters.partyId);
   if (filters.importId) query = query.where('import_id', '=', filters.importId);
   if (filters.recurringTemplateId) query = query.where('recurring_template_id', '=', filters.recurringTemplateId);

@@ -10,7 +10,7 @@ import type { InvoiceTotals } from '../../domain/pricing.ts';
 import type { Tx } from '../context.ts';
 import { emitEvents, type OutboxEvent } from '../events/outbox.ts';
 import { postEntries } from '../ledger/journal.ts';
-import { applyCustomerCredits } from '../notes/customer-credits.ts';
+import { applyCustomerCredits, creditEvents } from '../notes/customer-credits.ts';
 import { pendingSync, pushOnFinalize } from '../stripe/syncs.ts';
 import { takeEntityIds, takeInvoiceNumbers } from './numbering.ts';
 import type { PreparedDocument } from './prepare.ts';
@@ -146,8 +146,9 @@ export async function writeDocuments(
   });
   const pushed = await pushOnFinalize(tx, business.id, built, now);
   const views = pushed.size === 0 ? built : built.map((v) => (pushed.has(v.id) ? { ...v, stripe_sync: pendingSync() } : v));
-  const creditEvents = [...applied.values()].map((a) => a.event);
-  await emitEvents(tx, business.id, now, [...views.flatMap((view) => creationEvents(view)), ...creditEvents, ...trailing]);
+  const byId = new Map(views.map((view) => [view.id, view]));
+  const credited = creditEvents([...applied.values()], (id) => byId.get(id) as DocumentView);
+  await emitEvents(tx, business.id, now, [...views.flatMap((view) => creationEvents(view)), ...credited, ...trailing]);
   // auto_send: the mail jobs commit with the invoices they send.
   await enqueueJobs(
     tx,

@@ -2,11 +2,13 @@ import { sql } from 'kysely';
 import { uuidv7 } from '../../ids.ts';
 import type { Business, CreditNoteLineRow, CreditNoteRow, NoteKind } from '../../db/schema.ts';
 import { type ColumnType, insertRows } from '../../db/insert-rows.ts';
+import { settlesInvoice } from '../../domain/credit-notes.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { getBusiness } from '../businesses/create-business.ts';
 import { type Context, type Tx, transact } from '../context.ts';
 import { emitEvents, type OutboxEvent } from '../events/outbox.ts';
 import { takeNumbers } from '../invoicing/numbering.ts';
+import { loadDocuments } from '../invoicing/read.ts';
 import type { JournalEntryDraft } from '../invoicing/types.ts';
 import { entryView } from '../invoicing/write.ts';
 import { postEntries } from '../ledger/journal.ts';
@@ -118,12 +120,20 @@ function viewsOf(notes: Numbered[], entries: JournalEntryDraft[], states: Map<st
 
 type Numbered = PreparedNote & { number: string };
 
+/** INVOICE_PAID for each invoice the notes settled, with the invoice as it is now (read only when one did). */
+async function paidEvents(tx: Tx, ctx: Context, states: InvoiceState[]): Promise<OutboxEvent[]> {
+  const settled = states.filter((s) => settlesInvoice(s.row.status, s.status)).map((s) => s.row.id);
+  const views = await loadDocuments(tx, ctx.businessId, 'invoice', settled, ctx.baseUrl);
+  return views.map((view) => ({ type: 'INVOICE_PAID', data: view }));
+}
+
 async function writeNotes(tx: Tx, ctx: Context, business: Business, slots: Slot[], states: Map<string, InvoiceState>, options: CreateNoteOptions, now: string): Promise<NoteOutcome> {
   const good = slots.filter((s) => s.prepared).map((s) => s.prepared as PreparedNote);
   // The invoices are locked already; updating them before taking numbers keeps the counter
   // row (which serializes concurrent calls) locked for as few statements as possible.
   const touched = new Set(good.map((p) => p.row.invoice_id));
-  await updateInvoices(tx, business.id, [...states.values()].filter((s) => touched.has(s.row.id)), now);
+  const changed = [...states.values()].filter((s) => touched.has(s.row.id));
+  await updateInvoices(tx, business.id, changed, now);
   const prefix = options.kind === 'credit_note' ? business.credit_note_prefix : business.debit_note_prefix;
   const numbers = good.length === 0 ? [] : await takeNumbers(tx, business, { series: options.kind, prefix }, good.map((p) => p.row.date));
   const numbered: Numbered[] = good.map((p, i) => ({ ...p, number: numbers[i] as string }));
@@ -135,7 +145,7 @@ async function writeNotes(tx: Tx, ctx: Context, business: Business, slots: Slot[
   await addCustomerCredits(tx, business.id, credits, now);
   const views = viewsOf(numbered, entries, states, ctx.baseUrl);
   const prefixEvent = NOTE_EVENT[options.kind];
-  const events: OutboxEvent[] = views.map((view) => ({ type: `${prefixEvent}_CREATED`, data: view }));
+  const events: OutboxEvent[] = [...views.map((view) => ({ type: `${prefixEvent}_CREATED`, data: view })), ...(await paidEvents(tx, ctx, changed))];
   const failed = slots.length - good.length;
   if (options.bulkEvent) events.push({ type: `${prefixEvent}_BULK_CREATED`, data: { count: good.length, failed, batch_size: slots.length } });
   await emitEvents(tx, business.id, now, events);

@@ -7,7 +7,7 @@ import type { OutboxEvent } from '../events/outbox.ts';
 import { postEntries } from '../ledger/journal.ts';
 import { savePayments } from '../invoicing/apply-payments.ts';
 import type { JournalEntryDraft } from '../invoicing/types.ts';
-import type { PaymentView } from '../invoicing/view.ts';
+import type { DocumentView, PaymentView } from '../invoicing/view.ts';
 
 const pairKey = (customerId: string, currency: string) => `${customerId}\u0000${currency}`;
 
@@ -137,6 +137,14 @@ export async function applyCustomerCredits(tx: Tx, businessId: string, invoices:
   const states = applied.map((a) => ({ id: a.invoiceId, status: a.status, total_paid: a.totalPaid, paid_on: a.paidOn }));
   await savePayments(tx, businessId, now, payments, states);
   return applied;
+}
+
+/**
+ * The events of credit applications, each followed by INVOICE_PAID when the credit settled
+ * its invoice (as a payment's INVOICE_PAYMENT_CREATED is); `viewOf` gives the invoice after it.
+ */
+export function creditEvents(applied: CreditApplication[], viewOf: (invoiceId: string) => DocumentView): OutboxEvent[] {
+  return applied.flatMap((a) => [a.event, ...(a.status === 'manual_paid' ? [{ type: 'INVOICE_PAID', data: viewOf(a.invoiceId) }] : [])]);
 }
 
 /** Credit balances of customers, per currency ({} when none). */

@@ -128,12 +128,13 @@ const amountOf = (value: number | undefined) => BigInt(value ?? 0);
 function applyCredit(state: InvoiceState, totals: InvoiceTotals, input: NoteInput, date: string): CreditSettlement {
   const invoice = state.row;
   const limit = add({ subtotal: BigInt(invoice.subtotal), cgst: BigInt(invoice.cgst), sgst: BigInt(invoice.sgst), igst: BigInt(invoice.igst), tax: BigInt(invoice.tax) }, state.totals.debited);
-  assertWithinCaps(limit, state.totals.credited, components(totals));
+  assertWithinCaps(limit, state.totals.credited, components(totals), invoice.currency);
   const due = balanceDue({ total: BigInt(invoice.total), totalPaid: BigInt(invoice.total_paid), creditPrePayment: state.creditPrePayment, amountDebited: state.amountDebited });
   const settlement = settleCredit(totals.total, due, {
     refund: amountOf(input.refund_amount),
     credit: amountOf(input.credit_amount),
     outOfBand: amountOf(input.out_of_band_amount),
+    currency: invoice.currency,
   });
   state.totals = { ...state.totals, credited: add(state.totals.credited, components(totals)) };
   state.amountCredited += totals.total;
@@ -190,7 +191,7 @@ export function prepareNote(input: NoteInput, invoices: Map<string, InvoiceState
   }
   const parsed = input.lines.map(parseLine);
   const lineCredits = new Map(state.lineCredits);
-  const priced = priceNoteLines(parsed, { kind, lines: state.lines, regime: state.row.tax_regime as TaxRegime, credited: lineCredits });
+  const priced = priceNoteLines(parsed, { kind, lines: state.lines, regime: state.row.tax_regime as TaxRegime, currency: state.row.currency, credited: lineCredits });
   const t = priced.totals;
   const trial = { ...state };
   const settlement = kind === 'credit_note' ? applyCredit(trial, t, input, date) : applyDebit(trial, t, date);

@@ -1,4 +1,6 @@
+import type { OrderLineRow, OrderRow } from '../../db/schema.ts';
 import { DomainError, invalid } from '../../domain/errors.ts';
+import type { AnyRow } from '../catalog/records.ts';
 import { type Context, type Principal, type Tx, transact } from '../context.ts';
 import { emitEvents } from '../events/outbox.ts';
 import { type PreparedDocument, prepareDocument, type References } from '../invoicing/prepare.ts';
@@ -38,7 +40,7 @@ function refuseUnavailable(ids: string[], status: (id: string) => string | undef
   if (bad !== undefined) throw orderNotFound(bad);
 }
 
-/** The invoice an order becomes: its stored (already auto-filled) lines, priced by the engine. */
+/** The invoice an order becomes: its stored (already auto-filled) lines, priced by the engine as they were for the order. */
 function invoiceInput(order: StoredOrder, finalize: boolean): DocumentInput {
   const { row, lines } = order;
   return {
@@ -70,6 +72,32 @@ function prepareInvoice(order: StoredOrder, refs: References, options: InvoiceOr
   }
 }
 
+/** The item as the order line recorded it when the order was placed. */
+const itemAsOrdered = (line: OrderLineRow, order: OrderRow): AnyRow => ({
+  id: line.item_id as string,
+  name: line.name,
+  description: line.description,
+  hsn_code: line.hsn_code,
+  unit_price: line.unit_price,
+  tax_rate: line.tax_rate,
+  currency: order.currency,
+  created_at: order.created_at,
+});
+
+/**
+ * The customers from the catalog, but not the items: an order's lines already carry the name,
+ * price, tax rate and HSN auto-filled when it was placed, so the invoice is made as the order
+ * was priced, whatever happened to the items since. Each line keeps its item link.
+ */
+async function orderReferences(ctx: Context, orders: StoredOrder[]): Promise<References> {
+  const customers = orders.map((o) => ({ customer_id: o.row.customer_id, line_items: [] }));
+  const refs = await resolveReferences(ctx.db, ctx.businessId, 'invoice', customers);
+  for (const { row, lines } of orders) {
+    for (const line of lines) if (line.item_id) refs.items.set(line.item_id, itemAsOrdered(line, row));
+  }
+  return refs;
+}
+
 interface Plan {
   ids: string[];
   orders: Map<string, StoredOrder>;
@@ -85,7 +113,7 @@ async function plan(ctx: Context, orderIds: string[], options: InvoiceOrdersOpti
   const orders = await findOrders(ctx.db, ctx.businessId, ids);
   refuseUnavailable(ids, (id) => orders.get(id)?.row.status);
   const pending = ids.map((id) => orders.get(id) as StoredOrder).filter((o) => o.row.invoice_id === null);
-  const refs = await resolveReferences(ctx.db, ctx.businessId, 'invoice', pending.map((o) => invoiceInput(o, options.finalize)));
+  const refs = await orderReferences(ctx, pending);
   const prepared = new Map(pending.map((o) => [o.row.id, prepareInvoice(o, refs, options, ctx, now)]));
   return { ids, orders, prepared, refs, now };
 }

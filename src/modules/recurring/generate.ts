@@ -54,7 +54,7 @@ async function makeInvoices(tx: Tx, ctx: Context, group: RecurringTemplateRow[],
   if (group.length === 0) return [];
   const items = group.map((t) => ({ input: invoiceInput(t, t.next_invoice_date as string), origin: { recurring_template_id: t.id } }));
   const extraLines = withCharges ? sweepDelayedCharges(ctx.businessId) : undefined;
-  return (await createDocumentsIn(tx, ctx, items, { kind: 'invoice', maxLineItems, placeFromCustomer: true, extraLines })).results;
+  return (await createDocumentsIn(tx, ctx, items, { kind: 'invoice', maxLineItems, extraLines })).results;
 }
 
 function templateEvents(due: RecurringTemplateRow[], advances: Advance[], now: string): OutboxEvent[] {

@@ -40,7 +40,6 @@ export function assertInvoiceable(fields: InvoiceFields, date: string, refs: Ref
     maxLineItems: options.maxLineItems,
     now: options.now,
     clock: options.clock,
-    placeFromCustomer: true,
   });
 }
 
