@@ -9,7 +9,8 @@ import { readTour, shownPairs, shownWords, type TourStep } from './tour.ts';
 // directory), every shown value checked. A step added to the README is covered as it is; an
 // output that drifts from what the README shows fails here. The harness changes only where
 // things run: the server's address and data directory, `npx billow` as `node bin/billow.js`,
-// and `webhooks listen` (a second terminal in the README) in the background.
+// and `webhooks listen` and the fake Stripe (second terminals in the README) in the background,
+// the fake on a free port that the server is started with as STRIPE_API_URL.
 
 const scratch = newScratch();
 afterAll(() => cleanUp(scratch));
@@ -18,9 +19,13 @@ const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const tour = readTour(readme);
 const MARK = '@@tour-step';
 
-function localize(script: string, base: string, dataDir: string, work: string): string {
+const README_STRIPE_PORT = '12111';
+
+function localize(script: string, base: string, dataDir: string, work: string, stripePort: number): string {
   return script
     .replaceAll('http://localhost:3000', base)
+    .replaceAll(`127.0.0.1:${README_STRIPE_PORT}`, `127.0.0.1:${stripePort}`)
+    .replace(/npx tsx (scripts\/fake-stripe\.ts)[^\n]*?--port \d+([^\n]*)/g, `npx tsx $1 --port ${stripePort}$2 > ${work}/stripe.log 2>&1 & echo $! > ${work}/stripe.pid; for i in $(seq 150); do grep -q listening ${work}/stripe.log && break; sleep 0.2; done`)
     .replaceAll('./data/', `${dataDir}/`)
     .replace(/(^|[\s'"(])data\//g, `$1${dataDir}/`)
     .replace(/npx billow (webhooks listen[^\n]*)/g, `node bin/billow.js $1 --port 0 > ${work}/listen.log 2>&1 & echo $! > ${work}/listen.pid; for i in $(seq 100); do grep -q Listening ${work}/listen.log && break; sleep 0.2; done`)
@@ -28,9 +33,9 @@ function localize(script: string, base: string, dataDir: string, work: string): 
     .replace(/-o invoice\.pdf/g, `-o ${work}/invoice.pdf`);
 }
 
-function tourScript(base: string, dataDir: string, work: string): string {
-  const steps = tour.steps.map((s) => `printf '\\n${MARK} ${s.number}\\n'\n${localize(s.script, base, dataDir, work)}`);
-  return [localize(tour.preamble, base, dataDir, work), ...steps, `printf '\\n${MARK} end\\n'`].join('\n');
+function tourScript(base: string, dataDir: string, work: string, stripePort: number): string {
+  const steps = tour.steps.map((s) => `printf '\\n${MARK} ${s.number}\\n'\n${localize(s.script, base, dataDir, work, stripePort)}`);
+  return [localize(tour.preamble, base, dataDir, work, stripePort), ...steps, `printf '\\n${MARK} end\\n'`].join('\n');
 }
 
 function runScript(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -100,12 +105,13 @@ describe('README tour', () => {
     const dataDir = tempDataDir(scratch);
     const work = tempDataDir(scratch);
     const port = await freePort();
+    const stripePort = await freePort();
     // A loaded machine may take over a minute to start a fresh PGlite server.
-    const server: Server = await startServer(scratch, dataDir, port, { WEBHOOK_ALLOW_PRIVATE: 'true' }, 2 * TIMEOUT);
+    const server: Server = await startServer(scratch, dataDir, port, { WEBHOOK_ALLOW_PRIVATE: 'true', STRIPE_API_URL: `http://127.0.0.1:${stripePort}` }, 2 * TIMEOUT);
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, BILLOW_DATA_DIR: dataDir, BILLOW_URL: server.base, PORT: String(port), LOG_LEVEL: 'warn' };
       delete env.DATABASE_URL;
-      const run = await runScript(tourScript(server.base, dataDir, work), env);
+      const run = await runScript(tourScript(server.base, dataDir, work, stripePort), env);
       expect(run.stdout, run.stderr).toContain(`${MARK} end`);
       // The receiver of `webhooks listen` prints as events arrive: give delivery a moment.
       let outputs = outputsByStep(run.stdout);
@@ -121,9 +127,11 @@ describe('README tour', () => {
       });
       expect(report.join('\n\n'), run.stderr).toBe('');
     } finally {
-      const pid = fs.existsSync(`${work}/listen.pid`) ? Number(fs.readFileSync(`${work}/listen.pid`, 'utf8')) : 0;
       // The throwaway server goes too, so the receiver need not unregister itself.
-      if (pid > 0 && isRunning(pid)) process.kill(pid, 'SIGKILL');
+      for (const file of ['listen.pid', 'stripe.pid']) {
+        const pid = fs.existsSync(`${work}/${file}`) ? Number(fs.readFileSync(`${work}/${file}`, 'utf8')) : 0;
+        if (pid > 0 && isRunning(pid)) process.kill(pid, 'SIGKILL');
+      }
       await stopServer(server);
     }
   });
