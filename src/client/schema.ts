@@ -10,7 +10,7 @@ export interface paths {
         };
         /**
          * Liveness
-         * @description Answers 200 as long as the process serves HTTP; checks nothing else (see /ready).
+         * @description Answers 200 once start-up is done and as long as the process serves HTTP; checks nothing else (see /ready). 503 while start-up still waits for the database.
          */
         get: operations["get_health_health_get"];
         put?: never;
@@ -1551,6 +1551,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Start-up is still waiting for the database or applying migrations. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "starting";
+                    };
+                };
+            };
         };
     };
     get_ready_ready_get: {
@@ -1922,6 +1934,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_business_api_v1_businesses__id__get: {
@@ -2089,6 +2119,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -2353,6 +2401,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_business_logo_api_v1_businesses__id__logo_get: {
@@ -2574,6 +2640,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "image/png": {
+                        detail: string;
+                        request_id: string;
+                    };
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "image/jpeg": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     replace_business_logo_api_v1_businesses__id__logo_put: {
@@ -2786,6 +2880,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_business_logo_api_v1_businesses__id__logo_delete: {
@@ -2920,6 +3032,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -3076,6 +3206,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -3322,6 +3470,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_customer_api_v1_customers__id__get: {
@@ -3477,6 +3643,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -3723,6 +3907,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_customer_api_v1_customers__id__delete: {
@@ -3875,6 +4077,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -4121,6 +4341,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_vendors_api_v1_vendors_get: {
@@ -4268,6 +4506,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -4514,6 +4770,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_vendor_api_v1_vendors__id__get: {
@@ -4669,6 +4943,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -4915,6 +5207,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_vendor_api_v1_vendors__id__delete: {
@@ -5067,6 +5377,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -5313,6 +5641,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_items_api_v1_items_get: {
@@ -5454,6 +5800,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -5688,6 +6052,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_item_api_v1_items__id__get: {
@@ -5837,6 +6219,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -6071,6 +6471,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_item_api_v1_items__id__delete: {
@@ -6223,6 +6641,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -6448,6 +6884,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -6811,6 +7265,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_invoices_api_v1_invoices_get: {
@@ -7047,6 +7519,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -7404,6 +7894,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_invoice_api_v1_invoices__id__get: {
@@ -7646,6 +8154,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_invoice_pdf_api_v1_invoices__id__pdf_get: {
@@ -7782,6 +8308,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -8069,6 +8613,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     void_invoice_api_v1_invoices__id__void_post: {
@@ -8338,6 +8900,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -8672,6 +9252,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_bills_api_v1_bills_get: {
@@ -8909,6 +9507,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -9266,6 +9882,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_bill_api_v1_bills__id__get: {
@@ -9509,6 +10143,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_bill_pdf_api_v1_bills__id__pdf_get: {
@@ -9645,6 +10297,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -9933,6 +10603,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     void_bill_api_v1_bills__id__void_post: {
@@ -10203,6 +10891,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -10538,6 +11244,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     send_invoice_api_v1_invoices__id__send_post: {
@@ -10772,6 +11496,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     create_invoices_send_api_v1_invoices_send_post: {
@@ -10995,6 +11737,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_delayed_charges_api_v1_delayed_charges_get: {
@@ -11143,6 +11903,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -11405,6 +12183,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_delayed_charge_api_v1_delayed_charges__id__get: {
@@ -11568,6 +12364,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_delayed_charge_api_v1_delayed_charges__id__delete: {
@@ -11720,6 +12534,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -11972,6 +12804,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -12291,6 +13141,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_credit_notes_api_v1_credit_notes_get: {
@@ -12491,6 +13359,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -12711,6 +13597,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_credit_note_pdf_api_v1_credit_notes__id__pdf_get: {
@@ -12847,6 +13751,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -13094,6 +14016,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -13407,6 +14347,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_debit_notes_api_v1_debit_notes_get: {
@@ -13607,6 +14565,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -13827,6 +14803,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_debit_note_pdf_api_v1_debit_notes__id__pdf_get: {
@@ -13963,6 +14957,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -14219,6 +15231,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_reports_trial_balance_api_v1_reports_trial_balance_get: {
@@ -14354,6 +15384,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -14528,6 +15576,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -14819,6 +15885,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_order_api_v1_orders__id__get: {
@@ -14988,6 +16072,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -15202,6 +16304,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -15431,6 +16551,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -15796,6 +16934,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_imports_api_v1_imports_get: {
@@ -15944,6 +17100,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -16118,6 +17292,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_import_errors_csv_api_v1_imports__id__errors_csv_get: {
@@ -16254,6 +17446,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/csv": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -16464,6 +17674,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_webhook_endpoints_api_v1_webhook_endpoints_get: {
@@ -16603,6 +17831,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -16831,6 +18077,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_webhook_endpoint_api_v1_webhook_endpoints__id__get: {
@@ -16987,6 +18251,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_webhook_endpoint_api_v1_webhook_endpoints__id__delete: {
@@ -17121,6 +18403,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -17351,6 +18651,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     rotate_secret_webhook_endpoint_api_v1_webhook_endpoints__id__rotate_secret_post: {
@@ -17541,6 +18859,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_webhook_endpoint_deliveries_api_v1_webhook_endpoints__id__deliveries_get: {
@@ -17702,6 +19038,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -17909,6 +19263,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_events_api_v1_events_get: {
@@ -18051,6 +19423,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -18205,6 +19595,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -18685,6 +20093,36 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     create_invoice_invoices_post: {
@@ -19095,6 +20533,36 @@ export interface operations {
                      *       "error": {
                      *         "code": "internal",
                      *         "message": "Internal server error.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *         "field": null
                      *       },
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
@@ -19554,6 +21022,36 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     create_bill_bills_post: {
@@ -19981,6 +21479,36 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     create_orders_bulk_orders_post: {
@@ -20288,6 +21816,36 @@ export interface operations {
                      *       "error": {
                      *         "code": "internal",
                      *         "message": "Internal server error.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *         "field": null
                      *       },
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
@@ -20691,6 +22249,36 @@ export interface operations {
                      *       "error": {
                      *         "code": "internal",
                      *         "message": "Internal server error.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *         "field": null
                      *       },
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
@@ -21543,6 +23131,26 @@ export interface operations {
             };
             /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "message": "An error occurred while creating invoices",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,22 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { openDatabase } from '../../db/database.ts';
-import { migrate } from '../../db/migrate.ts';
+import { openDatabase, stderrLog as log } from '../../db/database.ts';
+import { prepareDatabase } from '../../db/startup.ts';
 import { jobHandlers } from '../../jobs/handlers.ts';
-import { startWorkers, type WorkerLog } from '../../jobs/runner.ts';
-
-/** One JSON line per log record on stderr, like the server's logger. */
-const log: WorkerLog = {
-  info: (obj, msg) => write('info', obj, msg),
-  warn: (obj, msg) => write('warn', obj, msg),
-  error: (obj, msg) => write('error', obj, msg),
-};
-
-function write(level: string, obj: object, msg?: string): void {
-  const err = (obj as { err?: unknown }).err;
-  const record = { level, time: new Date().toISOString(), msg, ...obj, ...(err instanceof Error ? { err: err.message } : {}) };
-  process.stderr.write(`${JSON.stringify(record)}\n`);
-}
+import { startWorkers } from '../../jobs/runner.ts';
+import { databaseOptions } from '../../server.ts';
 
 export function registerWorker(program: Command): void {
   program
@@ -24,8 +12,9 @@ export function registerWorker(program: Command): void {
     .description('Run the background workers alone (CSV imports, webhook delivery, mail), without the HTTP API. Scale out by starting more of them against one PostgreSQL.')
     .action(async () => {
       const config = loadConfig();
-      const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 4 });
-      await migrate(database);
+      const database = await openDatabase(databaseOptions(config, log, 4));
+      // Like the server: waits for a database that is not up yet instead of exiting.
+      await prepareDatabase(database, config.databaseStartupTimeoutSeconds, log);
       const workers = await startWorkers({ database, config, handlers: jobHandlers(), log });
       log.info({ pid: process.pid }, 'workers started');
       // The worker loops' timers do not hold the process open; this does, until a signal.

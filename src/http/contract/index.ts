@@ -46,7 +46,8 @@ const TAGS: Record<string, string> = {
 
 const PROBLEM_STATUSES = {
   always: [429, 500],
-  authenticated: [401],
+  // Every authenticated route reaches the database, which may be unavailable or stalled (503, Retry-After).
+  authenticated: [401, 503],
   tenant: [403],
   body: [400, 413, 415, 422],
   input: [422],
