@@ -72,6 +72,23 @@ export function registerAuth(app: FastifyInstance, db: Db, adminToken: string | 
   });
 }
 
+/**
+ * Scopes a request needs beyond its route's own because of what its body asks for (finalize,
+ * send, sweep charges, mark orders, read a file): each effect needs the scope of the route that
+ * does it alone (docs/scopes.md). Called before the use case, so nothing is written without it.
+ */
+export function requireScopes(request: FastifyRequest, needed: (Scope | false | undefined)[]): void {
+  const granted = request.auth?.scopes ?? [];
+  const missing = needed.find((scope): scope is Scope => Boolean(scope) && !hasScope(granted, scope as Scope));
+  if (missing) throw forbidden(`This token lacks the scope ${missing}, which this request needs for what its body asks.`);
+}
+
+/** Scopes the document flags of a create body need: auto_approve finalizes, auto_send also sends. */
+export function documentFlagScopes(resource: 'invoices' | 'bills', documents: unknown[]): Scope[] {
+  const flag = (name: string) => documents.some((d) => d !== null && typeof d === 'object' && (d as Record<string, unknown>)[name] === true);
+  return flag('auto_approve') || flag('auto_send') ? [`${resource}.UPDATE`] : [];
+}
+
 /** The business of an authenticated tenant request (routes with auth 'token'). */
 export function businessOf(request: FastifyRequest): { businessId: string; principal: Principal } {
   const auth = request.auth;
