@@ -87,7 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { onRoute } = deps;
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
   await registerRateLimit(app, config.rateLimitPerMinute);
-  registerAuth(app, deps.db, config.adminToken);
+  registerAuth(app, deps.db, { adminToken: config.adminToken, metricsToken: config.metricsToken }, config.authFailuresPerMinute);
   registerOps(app, deps.workers, started);
   await app.register(apiV1, { prefix: '/api/v1' });
   await app.register(bulkSurface);

@@ -50,7 +50,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Request latency and rate per route, bulk items per call, and process metrics, in the Prometheus text format.
+         * @description Request latency and rate per route, bulk items per call, and process metrics, in the Prometheus text format. Needs `Authorization: Bearer <METRICS_TOKEN>`; without METRICS_TOKEN it answers loopback clients only (403 otherwise).
          */
         get: operations["get_metrics_metrics_get"];
         put?: never;
@@ -1666,6 +1666,24 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/plain": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
             /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
             429: {
                 headers: {
@@ -1693,6 +1711,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/plain": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */

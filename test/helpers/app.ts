@@ -16,7 +16,7 @@ export interface TestEnv {
 /** Test configuration: the real defaults, with the rate limiter off and webhooks allowed to loopback receivers. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0', WEBHOOK_ALLOW_PRIVATE: 'true' }),
+    ...loadConfig({ BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0', AUTH_FAILURES_PER_MINUTE: '0', WEBHOOK_ALLOW_PRIVATE: 'true' }),
     databaseUrl: process.env.DATABASE_URL || 'memory://',
     ...overrides,
   };

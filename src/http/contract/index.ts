@@ -90,7 +90,7 @@ function withErrors(route: RouteOptions, schema: FastifySchema): Responses {
 function security(route: RouteOptions) {
   const auth = route.config?.auth ?? 'token';
   if (auth === 'none') return { security: [] };
-  if (auth === 'admin') return { security: [{ bearer: [] }] };
+  if (auth === 'admin' || auth === 'metrics') return { security: [{ bearer: [] }] };
   return {};
 }
 

@@ -8,6 +8,7 @@ import { renderPdf } from '../../modules/documents/render-pdf.ts';
 import { findByHostedToken } from '../../modules/invoicing/read.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
 import { Closed, errorResponses, HtmlPage, PdfFile } from '../schemas.ts';
+import { documentHeaders } from './headers.ts';
 import { registerHostedNotes } from './notes.ts';
 import { renderDocumentPage } from './page.ts';
 
@@ -18,7 +19,7 @@ type Params = { businessId: string; token: string };
 export async function sendPdf(reply: FastifyReply, view: DocumentView): Promise<FastifyReply> {
   const pdf = await renderPdf(await loadDocumentModel(reply.server.deps.db, view));
   const name = `${view.number ?? view.id}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
-  return reply.type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
+  return documentHeaders(reply, 'pdf').type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
 }
 
 /** The customer's hosted invoice page and its PDF: public, addressed by an unguessable token. */
@@ -43,11 +44,7 @@ export async function hostedSurface(app: FastifyInstance): Promise<void> {
       const params = request.params as Params;
       const model = await loadDocumentModel(app.deps.db, await find(params));
       const html = renderDocumentPage(model, `/i/${encodeURIComponent(params.businessId)}/${params.token}/pdf`);
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:")
-        .header('referrer-policy', 'no-referrer')
-        .send(html);
+      return documentHeaders(reply, 'page').type('text/html; charset=utf-8').send(html);
     },
   );
   app.get(

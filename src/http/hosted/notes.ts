@@ -5,6 +5,7 @@ import { renderPdf } from '../../modules/documents/render-pdf.ts';
 import { findNoteByHostedToken } from '../../modules/notes/repository.ts';
 import type { NoteView } from '../../modules/notes/view.ts';
 import { Closed, errorResponses } from '../schemas.ts';
+import { documentHeaders } from './headers.ts';
 import { renderDocumentPage } from './page.ts';
 
 /**
@@ -15,7 +16,7 @@ import { renderDocumentPage } from './page.ts';
 export async function sendNotePdf(reply: FastifyReply, view: NoteView): Promise<FastifyReply> {
   const pdf = await renderPdf(await loadNoteDocumentModel(reply.server.deps.db, view));
   const name = `${view.number}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
-  return reply.type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
+  return documentHeaders(reply, 'pdf').type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
 }
 
 const HostedParams = Closed({ businessId: Type.String({ maxLength: 64 }), token: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }) });
@@ -31,11 +32,7 @@ export function registerHostedNotes(app: FastifyInstance): void {
     const p = request.params as Params;
     const model = await loadNoteDocumentModel(app.deps.db, await find(p));
     const html = renderDocumentPage(model, `/n/${encodeURIComponent(p.businessId)}/${p.token}/pdf`);
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:")
-      .header('referrer-policy', 'no-referrer')
-      .send(html);
+    return documentHeaders(reply, 'page').type('text/html; charset=utf-8').send(html);
   });
   app.get('/n/:businessId/:token/pdf', { config, schema: { ...schema, operationId: 'get_hosted_note_pdf_n__businessId___token__pdf_get', summary: 'Hosted note PDF', description: 'PDF of a hosted credit or debit note.', produces: ['application/pdf'], response: response('PDF') } }, async (request, reply) => {
     const p = request.params as Params;

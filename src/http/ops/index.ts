@@ -57,12 +57,12 @@ export function registerOps(app: FastifyInstance, workers: WorkerStatus | undefi
   app.get(
     '/metrics',
     {
-      config,
+      config: { auth: 'metrics' },
       schema: {
         operationId: 'get_metrics_metrics_get',
         tags,
         summary: 'Prometheus metrics',
-        description: 'Request latency and rate per route, bulk items per call, and process metrics, in the Prometheus text format.',
+        description: 'Request latency and rate per route, bulk items per call, and process metrics, in the Prometheus text format. Needs `Authorization: Bearer <METRICS_TOKEN>`; without METRICS_TOKEN it answers loopback clients only (403 otherwise).',
         produces: ['text/plain'],
         response: { 200: Type.String({ description: 'Prometheus text exposition format 0.0.4.' }) },
       },
