@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/modules/businesses/create-business.ts';
-import { type Json, type TestEnv } from '../helpers/app.ts';
+import type { Json, TestEnv } from '../helpers/app.ts';
 import { createCustomer, createItem, createBusiness, type Tenant } from '../helpers/factories.ts';
 import { importApp, line, HEADER, uploaded } from '../imports/support.ts';
 
