@@ -18,7 +18,7 @@ export interface Database {
    * Calls `onNotify` for each NOTIFY on `channel` (PostgreSQL, on a dedicated connection);
    * resolves to the function that stops listening. PGlite resolves to undefined: its callers poll.
    */
-  listen(channel: string, onNotify: () => void): Promise<(() => Promise<void>) | undefined>;
+  listen(channel: string, onNotify: (payload: string) => void): Promise<(() => Promise<void>) | undefined>;
   close(): Promise<void>;
 }
 

@@ -67,7 +67,7 @@ const backoff = (attempt: number) => Math.min(250 * 2 ** attempt, 5_000);
  * with backoff whenever it drops or cannot be made. After each connection `onNotify` runs once,
  * so whatever was notified while it was down is picked up.
  */
-function listenWithReconnect(url: string, channel: string, onNotify: () => void, log: DatabaseLog): () => Promise<void> {
+function listenWithReconnect(url: string, channel: string, onNotify: (payload: string) => void, log: DatabaseLog): () => Promise<void> {
   let stopped = false;
   let client: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -88,7 +88,7 @@ function listenWithReconnect(url: string, channel: string, onNotify: () => void,
     next.on('error', drop);
     next.on('end', () => drop());
     next.on('notification', (message) => {
-      if (message.channel === channel) onNotify();
+      if (message.channel === channel) onNotify(message.payload ?? '');
     });
     try {
       await next.connect();
@@ -99,7 +99,7 @@ function listenWithReconnect(url: string, channel: string, onNotify: () => void,
     }
     if (failures > 0) log.info({ channel, failures }, 'LISTEN connection re-established');
     failures = 0;
-    onNotify();
+    onNotify('');
   };
   void connect();
   return async () => {

@@ -109,7 +109,7 @@ export async function createCluster(): Promise<Cluster> {
 export interface Bouncer {
   port: number;
   url: string;
-  /** Stops PgBouncer (SIGINT: at once, dropping every client) and starts it again on the same port. */
+  /** Stops PgBouncer (SIGTERM: at once, dropping every client and server connection) and starts it again on the same port. */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -154,7 +154,8 @@ export async function startPgBouncer(cluster: Cluster, mode: 'transaction' | 'se
     const running = child;
     if (!running || running.exitCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGINT');
+    // SIGINT would wait for every client to leave, which a session-mode pool never does.
+    running.kill('SIGTERM');
     await exited;
     while (await answers(port)) await sleep(20);
   };

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { Json } from '../helpers/app.ts';
 import type { Cluster } from '../helpers/private-postgres.ts';
-import { type Child, call, tenantOn } from '../imports/processes.ts';
+import { allPages, type Child, call, tenantOn } from '../imports/processes.ts';
 
 /**
  * The fault tests' client and checks (docs/RELIABILITY.md). The client retries each logical
@@ -191,4 +193,58 @@ export const slowest = (samples: OpsSample[]) => Math.round(Math.max(...samples.
 /** Billow's own backends on the cluster (the client backends of database billow, not ours). */
 export async function billowBackends(cluster: Cluster): Promise<{ pid: number; query: string }[]> {
   return cluster.query("select pid, query from pg_stat_activity where datname = 'billow' and backend_type = 'client backend' and pid <> pg_backend_pid()");
+}
+
+export interface Receiver {
+  url: string;
+  /** webhook-id of every POST received, in arrival order (duplicates kept). */
+  ids: string[];
+  close(): Promise<void>;
+}
+
+/** A webhook receiver on loopback that records each delivery's webhook-id and answers 200. */
+export async function webhookReceiver(): Promise<Receiver> {
+  const ids: string[] = [];
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      ids.push(String(request.headers['webhook-id']));
+      response.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    ids,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Waits until the receiver has every event of the business (read through the API), then checks
+ * at-least-once with order per endpoint: each event arrived, first arrivals in creation order
+ * (ids sort as text in creation order); duplicates are counted, not refused.
+ */
+export async function checkDelivered(server: Child, auth: Record<string, string>, receiver: Receiver, timeoutMs = 60_000): Promise<{ events: number; duplicates: number; delivered_after_ms: number }> {
+  const began = Date.now();
+  const events = (await allPages(server, auth, '/api/v1/events')).map((e) => e.id as string);
+  for (;;) {
+    const seen = new Set(receiver.ids);
+    if (events.every((id) => seen.has(id))) break;
+    if (Date.now() - began > timeoutMs) throw new Error(`${events.filter((id) => !seen.has(id)).length} of ${events.length} events not delivered`);
+    await sleep(100);
+  }
+  const first: string[] = [];
+  const seen = new Set<string>();
+  for (const id of receiver.ids) {
+    if (!seen.has(id)) first.push(id);
+    seen.add(id);
+  }
+  expect(first, 'per-endpoint order').toEqual([...first].sort());
+  return { events: events.length, duplicates: receiver.ids.length - seen.size, delivered_after_ms: Date.now() - began };
 }
