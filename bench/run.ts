@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   orders: () => import('./orders.ts'),
   'credit-notes': () => import('./credit-notes.ts'),
   webhooks: () => import('./webhooks.ts'),
+  fuzz: () => import('./fuzz.ts'),
 };
 
 async function run(): Promise<void> {
