@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../cli/processes.ts';
 import { type Cluster, createCluster, havePrivateServers } from '../helpers/private-postgres.ts';
 import { type Child, cleanUpChildren, PG_URL, spawnServer, tempDir, untilHealthy } from '../imports/processes.ts';
-import { BOUNDS, billowBackends, checkAttempts, checkInvariants, type Outcome, type OpsSample, recoveryMs, runLoad, sampleOps, slowest, loadTenant } from './support.ts';
+import { BOUNDS, billowBackends, checkAttempts, checkInvariants, type Outcome, type OpsSample, recoveryMs, runLoad, sampleOps, slowest, loadTenant, report } from './support.ts';
 
 /**
  * Billow under database faults (docs/RELIABILITY.md), on a private PostgreSQL cluster of this
@@ -23,8 +23,6 @@ let port: number;
 let dataDir: string;
 const env = () => ({ DATABASE_URL: cluster.url(), ...BOUNDS });
 
-/** Figures for docs/RELIABILITY.md, one JSON line per scenario. */
-const report = (scenario: string, figures: object) => process.stdout.write(`RELIABILITY ${JSON.stringify({ scenario, ...figures })}\n`);
 
 /** Load with `clients` clients while `fault` runs; the load goes on `afterMs` past the fault's end. */
 async function underLoad(clients: number, auth: Record<string, string>, fault: () => Promise<void>, afterMs = 3_000) {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../cli/processes.ts';
 import { type Bouncer, type Cluster, createCluster, havePrivateServers, startPgBouncer } from '../helpers/private-postgres.ts';
 import { type Child, call, cleanUpChildren, PG_URL, spawnServer, tempDir, untilHealthy } from '../imports/processes.ts';
-import { BOUNDS, checkAttempts, checkDelivered, checkInvariants, loadTenant, type Receiver, runLoad, webhookReceiver } from './support.ts';
+import { BOUNDS, checkAttempts, checkDelivered, checkInvariants, loadTenant, type Receiver, runLoad, webhookReceiver, report } from './support.ts';
 
 /**
  * Billow behind Debian's PgBouncer (1.18) on loopback, in front of a private cluster: no startup
@@ -12,7 +12,6 @@ import { BOUNDS, checkAttempts, checkDelivered, checkInvariants, loadTenant, typ
  */
 
 const NO_NOTIFY = 'NOTIFY does not reach this process';
-const report = (scenario: string, figures: object) => process.stdout.write(`RELIABILITY ${JSON.stringify({ scenario, ...figures })}\n`);
 
 let cluster: Cluster;
 const receivers: Receiver[] = [];

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../cli/processes.ts';
 import { type Cluster, createCluster, havePrivateServers } from '../helpers/private-postgres.ts';
 import { type Child, call, cleanUpChildren, PG_URL, spawnServer, startWorker, tempDir, untilHealthy, workerReady } from '../imports/processes.ts';
-import { BOUNDS, checkAttempts, checkDelivered, checkInvariants, loadTenant, type Receiver, runLoad, webhookReceiver } from './support.ts';
+import { BOUNDS, checkAttempts, checkDelivered, checkInvariants, loadTenant, type Receiver, runLoad, webhookReceiver, report } from './support.ts';
 
 /**
  * Scale-out on one PostgreSQL (a private cluster): three API processes (WORKERS=false) and two
@@ -12,7 +12,6 @@ import { BOUNDS, checkAttempts, checkDelivered, checkInvariants, loadTenant, typ
  * (at-least-once) are counted.
  */
 
-const report = (scenario: string, figures: object) => process.stdout.write(`RELIABILITY ${JSON.stringify({ scenario, ...figures })}\n`);
 
 let cluster: Cluster;
 let receiver: Receiver;

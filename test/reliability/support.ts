@@ -13,6 +13,9 @@ import { allPages, type Child, call, tenantOn } from '../imports/processes.ts';
  * as a careful integrator would; the invariants are read from the database afterwards.
  */
 
+/** Figures for docs/RELIABILITY.md: one `RELIABILITY {…}` line per scenario on stdout. */
+export const report = (scenario: string, figures: object) => process.stdout.write(`RELIABILITY ${JSON.stringify({ scenario, ...figures })}\n`);
+
 /** Billow's bounds in these tests: short, so that a fault shows within seconds. */
 export const BOUNDS = {
   DATABASE_ACQUIRE_TIMEOUT_MS: '2000',
