@@ -28,7 +28,9 @@ let shared: Promise<Database> | undefined;
 export function sharedDatabase(): Promise<Database> {
   shared ??= (async () => {
     const config = testConfig();
-    const database = await openDatabase({ url: config.databaseUrl, dataDir: '' });
+    // Generous bounds: these tests check behaviour under hundreds of concurrent requests on a
+    // loaded machine, not the bounds themselves (test/reliability checks those, in child processes).
+    const database = await openDatabase({ url: config.databaseUrl, dataDir: '', timeouts: { acquireMs: 60_000, statementMs: 60_000, lockMs: 30_000 } });
     await migrate(database);
     return database;
   })();
