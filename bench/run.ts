@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<{ main(argv: string[]): Promise<void
   recurring: () => import('./recurring.ts'),
   stripe: () => import('./stripe.ts'),
   bank: () => import('./bank.ts'),
+  fuzz: () => import('./fuzz.ts'),
 };
 
 async function run(): Promise<void> {

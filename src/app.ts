@@ -13,6 +13,7 @@ import { presentedToken, registerAuth } from './http/auth.ts';
 import { registerContract } from './http/contract/index.ts';
 import { installErrorFormat } from './http/errors.ts';
 import { registerJsonBody } from './http/json-body.ts';
+import { registerDeadline, registerStartingGate } from './http/ops/deadline.ts';
 import { registerOps } from './http/ops/index.ts';
 import { createMetrics, registerMetrics } from './http/ops/metrics.ts';
 import { RequestError } from './http/problem.ts';
@@ -33,6 +34,8 @@ export interface AppDeps {
   onRoute?: (route: RouteOptions) => void;
   /** Defaults to the store the configuration names. */
   store?: ObjectStore;
+  /** False while start-up still waits for the database: routes answer 503 (default: always started). */
+  started?: () => boolean;
 }
 
 /** A client's x-request-id is kept when it is a sane token; otherwise a UUID is made. */
@@ -69,6 +72,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  const started = deps.started ?? (() => true);
+  registerStartingGate(app, started, formatNative);
+  registerDeadline(app, config.requestTimeoutMs, formatNative);
   app.setValidatorCompiler(validatorCompiler);
   registerJsonBody(app);
   const fastifyDeps: Deps = { db: deps.db, clock: deps.clock ?? (() => new Date()), config, store: deps.store ?? (await openObjectStore(config)) };
@@ -82,8 +88,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { onRoute } = deps;
   if (onRoute) app.addHook('onRoute', (route) => onRoute(route));
   await registerRateLimit(app, config.rateLimitPerMinute);
-  registerAuth(app, deps.db, config.adminToken);
-  registerOps(app, deps.workers);
+  registerAuth(app, deps.db, { adminToken: config.adminToken, metricsToken: config.metricsToken }, config.authFailuresPerMinute);
+  registerOps(app, deps.workers, started);
   await app.register(apiV1, { prefix: '/api/v1' });
   await app.register(bulkSurface);
   await app.register(hostedSurface);

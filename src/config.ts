@@ -1,5 +1,17 @@
 import path from 'node:path';
 
+/** How long the database path may take before a request gets a 503 instead of hanging. */
+export interface DatabaseTimeouts {
+  /** Waiting for a free pooled connection (or for a new one to connect). */
+  acquireMs: number;
+  /** Any one statement (PostgreSQL statement_timeout). */
+  statementMs: number;
+  /** Waiting for a row or table lock (PostgreSQL lock_timeout). */
+  lockMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { acquireMs: 5_000, statementMs: 15_000, lockMs: 5_000 };
+
 /** Every environment variable Billow reads, parsed and validated once at start-up. */
 export interface Config {
   port: number;
@@ -7,7 +19,19 @@ export interface Config {
   dataDir: string;
   /** undefined → PGlite under dataDir; 'memory://' → in-memory PGlite; postgres://… → PostgreSQL. */
   databaseUrl: string | undefined;
+  /** PostgreSQL itself for LISTEN/NOTIFY when DATABASE_URL goes through a transaction pooler. */
+  databaseDirectUrl: string | undefined;
+  /** Bounds on the database path: pool acquire, statement_timeout, lock_timeout (milliseconds). */
+  databaseTimeouts: DatabaseTimeouts;
+  /** How long start-up keeps retrying an unreachable database before giving up (seconds; 0 = forever). */
+  databaseStartupTimeoutSeconds: number;
+  /** A request still unanswered after this long gets 503 with Retry-After (milliseconds; 0 = no deadline). */
+  requestTimeoutMs: number;
   adminToken: string | undefined;
+  /** Bearer token GET /metrics requires; unset → /metrics answers loopback clients only. */
+  metricsToken: string | undefined;
+  /** Failed authentications per client address per minute before 429 (admin token included); 0 disables. */
+  authFailuresPerMinute: number;
   publicUrl: string;
   bulkMaxItems: number;
   /** Most invoices in one POST /api/v1/invoices/batch (seeds/004). */
@@ -94,18 +118,57 @@ function seconds(env: Env, name: string, fallback: number[]): number[] {
   return raw.split(',').map(Number);
 }
 
+const isPostgresUrl = (raw: string) => raw.startsWith('postgres://') || raw.startsWith('postgresql://');
+
 function databaseUrl(env: Env): string | undefined {
   const raw = env.DATABASE_URL;
   if (raw === undefined || raw === '') return undefined;
-  if (raw === 'memory://' || raw.startsWith('postgres://') || raw.startsWith('postgresql://')) return raw;
+  if (raw === 'memory://' || isPostgresUrl(raw)) return raw;
   throw new ConfigError(`DATABASE_URL must be unset, 'memory://' or 'postgres://…', got '${raw}'.`);
 }
 
+function databaseDirectUrl(env: Env): string | undefined {
+  const raw = env.DATABASE_DIRECT_URL;
+  if (raw === undefined || raw === '') return undefined;
+  if (!isPostgresUrl(raw)) throw new ConfigError(`DATABASE_DIRECT_URL must be 'postgres://…', got '${raw}'.`);
+  return raw;
+}
+
+function databaseTimeouts(env: Env): DatabaseTimeouts {
+  return {
+    acquireMs: int(env, 'DATABASE_ACQUIRE_TIMEOUT_MS', DEFAULT_TIMEOUTS.acquireMs, 100, 600_000),
+    statementMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', DEFAULT_TIMEOUTS.statementMs, 100, 3_600_000),
+    lockMs: int(env, 'DATABASE_LOCK_TIMEOUT_MS', DEFAULT_TIMEOUTS.lockMs, 100, 3_600_000),
+  };
+}
+
+/** Shortest secret accepted for a token set in the environment: too long to guess, even unthrottled. */
+export const MIN_SECRET_LENGTH = 32;
+
+const tooShort = (name: string) => `${name} must be at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -hex 24).`;
+
+function secret(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < MIN_SECRET_LENGTH) throw new ConfigError(tooShort(name));
+  return raw;
+}
+
+/**
+ * BILLOW_ADMIN_TOKEN: a short one is refused under NODE_ENV=production; elsewhere it still
+ * starts (existing development set-ups and test harnesses) and the banner warns (configWarnings).
+ */
 function adminToken(env: Env): string | undefined {
   const raw = env.BILLOW_ADMIN_TOKEN;
-  if (raw === undefined || raw === '') return undefined;
-  if (raw.length < 16) throw new ConfigError('BILLOW_ADMIN_TOKEN must be at least 16 characters.');
-  return raw;
+  if (raw === undefined || raw === '' || raw.length >= MIN_SECRET_LENGTH || env.NODE_ENV !== 'production') return raw || undefined;
+  throw new ConfigError(tooShort('BILLOW_ADMIN_TOKEN'));
+}
+
+/** What a start prints as WARNING lines: settings accepted outside production that production refuses. */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.adminToken && config.adminToken.length < MIN_SECRET_LENGTH) warnings.push(`WARNING: ${tooShort('BILLOW_ADMIN_TOKEN')} NODE_ENV=production refuses this one.`);
+  return warnings;
 }
 
 function smtpUrl(env: Env): string | undefined {
@@ -163,7 +226,13 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     dataDir: path.resolve(env.BILLOW_DATA_DIR || './data'),
     databaseUrl: databaseUrl(env),
+    databaseDirectUrl: databaseDirectUrl(env),
+    databaseTimeouts: databaseTimeouts(env),
+    databaseStartupTimeoutSeconds: int(env, 'DATABASE_STARTUP_TIMEOUT_SECONDS', 300, 0, 86_400),
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
     adminToken: adminToken(env),
+    metricsToken: secret(env, 'METRICS_TOKEN'),
+    authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 120, 0, 1_000_000),
     publicUrl: (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
     bulkMaxItems: int(env, 'BULK_MAX_ITEMS', 50, 1, 10_000),
     batchMaxItems: int(env, 'BATCH_MAX_ITEMS', 100, 1, 10_000),

@@ -10,7 +10,7 @@ export interface paths {
         };
         /**
          * Liveness
-         * @description Answers 200 as long as the process serves HTTP; checks nothing else (see /ready).
+         * @description Answers 200 once start-up is done and as long as the process serves HTTP; checks nothing else (see /ready). 503 while start-up still waits for the database.
          */
         get: operations["get_health_health_get"];
         put?: never;
@@ -50,7 +50,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Request latency and rate per route, bulk items per call, and process metrics, in the Prometheus text format.
+         * @description Request latency and rate per route, bulk items per call, and process metrics, in the Prometheus text format. Needs `Authorization: Bearer <METRICS_TOKEN>`; without METRICS_TOKEN it answers loopback clients only (403 otherwise).
          */
         get: operations["get_metrics_metrics_get"];
         put?: never;
@@ -1999,6 +1999,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description Start-up is still waiting for the database or applying migrations. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "starting";
+                    };
+                };
+            };
         };
     };
     get_ready_ready_get: {
@@ -2102,6 +2114,24 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description Unauthorized: missing or invalid access token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "Invalid or missing access token",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/plain": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
             /** @description Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds. */
             429: {
                 headers: {
@@ -2129,6 +2159,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/plain": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -2388,6 +2436,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_business_api_v1_businesses__id__get: {
@@ -2555,6 +2621,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -2819,6 +2903,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_business_logo_api_v1_businesses__id__logo_get: {
@@ -3040,6 +3142,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "image/png": {
+                        detail: string;
+                        request_id: string;
+                    };
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "image/jpeg": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     replace_business_logo_api_v1_businesses__id__logo_put: {
@@ -3252,6 +3382,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_business_logo_api_v1_businesses__id__logo_delete: {
@@ -3386,6 +3534,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -3542,6 +3708,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -3788,6 +3972,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_customer_api_v1_customers__id__get: {
@@ -3943,6 +4145,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -4189,6 +4409,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_customer_api_v1_customers__id__delete: {
@@ -4341,6 +4579,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -4587,6 +4843,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_vendors_api_v1_vendors_get: {
@@ -4734,6 +5008,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -4980,6 +5272,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_vendor_api_v1_vendors__id__get: {
@@ -5135,6 +5445,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -5381,6 +5709,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_vendor_api_v1_vendors__id__delete: {
@@ -5533,6 +5879,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -5779,6 +6143,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_items_api_v1_items_get: {
@@ -5920,6 +6302,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -6154,6 +6554,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_item_api_v1_items__id__get: {
@@ -6303,6 +6721,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -6537,6 +6973,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_item_api_v1_items__id__delete: {
@@ -6689,6 +7143,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -6914,6 +7386,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -7287,6 +7777,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_invoices_api_v1_invoices_get: {
@@ -7536,6 +8044,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -7903,6 +8429,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_invoice_api_v1_invoices__id__get: {
@@ -8155,6 +8699,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_invoice_pdf_api_v1_invoices__id__pdf_get: {
@@ -8291,6 +8853,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -8588,6 +9168,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     void_invoice_api_v1_invoices__id__void_post: {
@@ -8867,6 +9465,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -9211,6 +9827,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_bills_api_v1_bills_get: {
@@ -9459,6 +10093,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -9826,6 +10478,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_bill_api_v1_bills__id__get: {
@@ -10079,6 +10749,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_bill_pdf_api_v1_bills__id__pdf_get: {
@@ -10215,6 +10903,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -10513,6 +11219,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     void_bill_api_v1_bills__id__void_post: {
@@ -10793,6 +11517,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -11138,6 +11880,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     send_invoice_api_v1_invoices__id__send_post: {
@@ -11372,6 +12132,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     create_invoices_send_api_v1_invoices_send_post: {
@@ -11595,6 +12373,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_delayed_charges_api_v1_delayed_charges_get: {
@@ -11743,6 +12539,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -12005,6 +12819,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_delayed_charge_api_v1_delayed_charges__id__get: {
@@ -12168,6 +13000,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_delayed_charge_api_v1_delayed_charges__id__delete: {
@@ -12320,6 +13170,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -12572,6 +13440,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -12891,6 +13777,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_credit_notes_api_v1_credit_notes_get: {
@@ -13091,6 +13995,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -13311,6 +14233,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_credit_note_pdf_api_v1_credit_notes__id__pdf_get: {
@@ -13447,6 +14387,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -13694,6 +14652,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -14007,6 +14983,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_debit_notes_api_v1_debit_notes_get: {
@@ -14207,6 +15201,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -14427,6 +15439,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_debit_note_pdf_api_v1_debit_notes__id__pdf_get: {
@@ -14563,6 +15593,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/pdf": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -14819,6 +15867,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_recurring_templates_api_v1_recurring_templates_get: {
@@ -15011,6 +16077,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -15360,6 +16444,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_recurring_template_api_v1_recurring_templates__id__get: {
@@ -15558,6 +16660,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -15895,6 +17015,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_recurring_template_preview_api_v1_recurring_templates__id__preview_get: {
@@ -16037,6 +17175,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -16289,6 +17445,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     resume_recurring_template_api_v1_recurring_templates__id__resume_post: {
@@ -16532,6 +17706,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     cancel_recurring_template_api_v1_recurring_templates__id__cancel_post: {
@@ -16766,6 +17958,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -17092,6 +18302,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_reports_trial_balance_api_v1_reports_trial_balance_get: {
@@ -17227,6 +18455,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -17401,6 +18647,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -17692,6 +18956,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_order_api_v1_orders__id__get: {
@@ -17861,6 +19143,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -18075,6 +19375,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -18304,6 +19622,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -18679,6 +20015,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_imports_api_v1_imports_get: {
@@ -18827,6 +20181,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -19001,6 +20373,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_import_errors_csv_api_v1_imports__id__errors_csv_get: {
@@ -19137,6 +20527,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "text/csv": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -19347,6 +20755,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_webhook_endpoints_api_v1_webhook_endpoints_get: {
@@ -19486,6 +20912,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -19714,6 +21158,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_webhook_endpoint_api_v1_webhook_endpoints__id__get: {
@@ -19870,6 +21332,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_webhook_endpoint_api_v1_webhook_endpoints__id__delete: {
@@ -20004,6 +21484,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -20234,6 +21732,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     rotate_secret_webhook_endpoint_api_v1_webhook_endpoints__id__rotate_secret_post: {
@@ -20424,6 +21940,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_webhook_endpoint_deliveries_api_v1_webhook_endpoints__id__deliveries_get: {
@@ -20585,6 +22119,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -20792,6 +22344,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_events_api_v1_events_get: {
@@ -20934,6 +22504,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -21097,6 +22685,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_integrations_stripe_api_v1_integrations_stripe_get: {
@@ -21188,6 +22794,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -21395,6 +23019,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     delete_integrations_stripe_api_v1_integrations_stripe_delete: {
@@ -21494,6 +23136,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -21791,6 +23451,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_bank_accounts_api_v1_bank_accounts_get: {
@@ -21932,6 +23610,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -22161,6 +23857,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_bank_account_api_v1_bank_accounts__id__get: {
@@ -22310,6 +24024,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -22538,6 +24270,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     get_bank_account_reconciliation_api_v1_bank_accounts__id__reconciliation_get: {
@@ -22734,6 +24484,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_bank_account_statements_api_v1_bank_accounts__id__statements_get: {
@@ -22899,6 +24667,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -23176,6 +24962,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_bank_transactions_api_v1_bank_transactions_get: {
@@ -23339,6 +25143,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -23522,6 +25344,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     list_bank_transaction_suggestions_api_v1_bank_transactions__id__suggestions_get: {
@@ -23689,6 +25529,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -23955,6 +25813,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     unmatch_bank_transaction_api_v1_bank_transactions__id__unmatch_post: {
@@ -24165,6 +26041,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     ignore_bank_transaction_api_v1_bank_transactions__id__ignore_post: {
@@ -24366,6 +26260,24 @@ export interface operations {
                     /**
                      * @example {
                      *       "detail": "Internal server error.",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        detail: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "detail": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
                      *     }
                      */
@@ -24856,6 +26768,36 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     create_invoice_invoices_post: {
@@ -25276,6 +27218,36 @@ export interface operations {
                      *       "error": {
                      *         "code": "internal",
                      *         "message": "Internal server error.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *         "field": null
                      *       },
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
@@ -25745,6 +27717,36 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     create_bill_bills_post: {
@@ -26182,6 +28184,36 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
         };
     };
     create_orders_bulk_orders_post: {
@@ -26489,6 +28521,36 @@ export interface operations {
                      *       "error": {
                      *         "code": "internal",
                      *         "message": "Internal server error.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *         "field": null
                      *       },
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
@@ -26892,6 +28954,36 @@ export interface operations {
                      *       "error": {
                      *         "code": "internal",
                      *         "message": "Internal server error.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *         "field": null
                      *       },
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
@@ -27326,6 +29418,36 @@ export interface operations {
                      *       "error": {
                      *         "code": "internal",
                      *         "message": "Internal server error.",
+                     *         "field": null
+                     *       },
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        code: number;
+                        message: string;
+                        error: {
+                            code: string;
+                            message: string;
+                            field: null;
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
+                     *       "error": {
+                     *         "code": "unavailable.database",
+                     *         "message": "The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.",
                      *         "field": null
                      *       },
                      *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
@@ -28142,6 +30264,26 @@ export interface operations {
             };
             /** @description Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": false,
+                     *       "message": "An error occurred while creating invoices",
+                     *       "request_id": "0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4"
+                     *     }
+                     */
+                    "application/json": {
+                        success: boolean;
+                        message: string;
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

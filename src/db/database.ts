@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import { Kysely } from 'kysely';
+import { DEFAULT_TIMEOUTS, type DatabaseTimeouts } from '../config.ts';
 import { lockDataDir } from './data-lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { openPostgres } from './postgres.ts';
 import type { DB } from './schema.ts';
 import { TYPE_PARSERS } from './type-parsers.ts';
 
@@ -18,19 +19,50 @@ export interface Database {
    * Calls `onNotify` for each NOTIFY on `channel` (PostgreSQL, on a dedicated connection);
    * resolves to the function that stops listening. PGlite resolves to undefined: its callers poll.
    */
-  listen(channel: string, onNotify: () => void): Promise<(() => Promise<void>) | undefined>;
+  listen(channel: string, onNotify: (payload: string) => void): Promise<(() => Promise<void>) | undefined>;
   close(): Promise<void>;
+}
+
+export interface DatabaseLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** One JSON line per record on stderr, for processes without a logger of their own (`billow worker`, the CLI). */
+export const stderrLog: DatabaseLog = {
+  info: (obj, msg) => writeLine('info', obj, msg),
+  warn: (obj, msg) => writeLine('warn', obj, msg),
+  error: (obj, msg) => writeLine('error', obj, msg),
+};
+
+function writeLine(level: string, obj: object, msg?: string): void {
+  const err = (obj as { err?: unknown }).err;
+  const record = { level, time: new Date().toISOString(), msg, ...obj, ...(err instanceof Error ? { err: err.message } : {}) };
+  process.stderr.write(`${JSON.stringify(record)}\n`);
 }
 
 export interface DatabaseOptions {
   /** undefined → PGlite in dataDir/db; 'memory://' → in-memory PGlite; postgres://… → pg pool. */
   url: string | undefined;
+  /** PostgreSQL itself, for LISTEN, when `url` goes through a transaction pooler (default: url). */
+  directUrl?: string | undefined;
   dataDir: string;
   poolSize?: number;
+  timeouts?: DatabaseTimeouts;
+  log?: DatabaseLog;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.url?.startsWith('postgres')) return openPostgres(options.url, options.poolSize ?? 10);
+  if (options.url?.startsWith('postgres')) {
+    return openPostgres({
+      url: options.url,
+      directUrl: options.directUrl ?? options.url,
+      poolSize: options.poolSize ?? 10,
+      timeouts: options.timeouts ?? DEFAULT_TIMEOUTS,
+      log: options.log ?? stderrLog,
+    });
+  }
   const dir = options.url === 'memory://' ? undefined : path.join(options.dataDir, 'db');
   return openPGlite(dir);
 }
@@ -73,43 +105,5 @@ async function startPGlite(dataDir: string | undefined, unlock: () => void): Pro
       await db.destroy();
       unlock();
     },
-  };
-}
-
-async function listenPostgres(url: string, channel: string, onNotify: () => void): Promise<() => Promise<void>> {
-  const client = new pg.Client({ connectionString: url });
-  // A dropped connection only costs latency: the callers poll as well.
-  client.on('error', () => undefined);
-  await client.connect();
-  client.on('notification', (message) => {
-    if (message.channel === channel) onNotify();
-  });
-  await client.query(`listen ${pg.escapeIdentifier(channel)}`);
-  return () => client.end().catch(() => undefined);
-}
-
-async function openPostgres(url: string, max: number): Promise<Database> {
-  const types = {
-    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-      TYPE_PARSERS[oid] ?? pg.types.getTypeParser(oid, format ?? 'text'),
-  };
-  const pool = new pg.Pool({ connectionString: url, max, types, options: '-c TimeZone=UTC' });
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return {
-    db,
-    kind: 'postgres',
-    exec: async (script) => {
-      const client = await pool.connect();
-      try {
-        await client.query(script);
-      } catch (error) {
-        await client.query('rollback').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
-    listen: (channel, onNotify) => listenPostgres(url, channel, onNotify),
-    close: () => db.destroy(),
   };
 }

@@ -35,7 +35,8 @@ export async function migrate(database: Database): Promise<string[]> {
   for (const migration of listMigrations()) {
     if (await isApplied(database, migration.name)) continue;
     const name = migration.name.replace(/'/g, "''");
-    const script = `begin;\nselect pg_advisory_xact_lock(${MIGRATION_LOCK});\ninsert into schema_migrations (name) values ('${name}');\n${migration.script}\n;\ncommit;`;
+    // No statement or lock timeout: a migration may rewrite a large table, and start-up waits for it.
+    const script = `begin;\nset local statement_timeout = 0;\nset local lock_timeout = 0;\nselect pg_advisory_xact_lock(${MIGRATION_LOCK});\ninsert into schema_migrations (name) values ('${name}');\n${migration.script}\n;\ncommit;`;
     try {
       await database.exec(script);
       applied.push(migration.name);

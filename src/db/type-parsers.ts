@@ -27,12 +27,13 @@ export function parseTimestampSlow(text: string): string {
   return new Date(withZone.replace(/([+-]\d\d)$/, '$1:00')).toISOString();
 }
 
-/** "YYYY-MM-DD HH:MM:SS[.ffffff]+00": what our UTC sessions print for every timestamptz. */
+/** "YYYY-MM-DD HH:MM:SS[.ffffff]+00": what a session in UTC (the usual server default) prints for a timestamptz. */
 const UTC_TIMESTAMP = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
 
 /**
- * Timestamps as ISO-8601 with milliseconds, like Date#toISOString. Our sessions run in UTC,
- * so the common form is rewritten as text (rows of a bulk call hold hundreds of timestamps;
+ * Timestamps as ISO-8601 with milliseconds, like Date#toISOString, whatever the session's time
+ * zone: Billow sets none (a startup parameter is refused by PgBouncer, and a session setting
+ * does not survive transaction pooling). The UTC form is rewritten as text (rows of a bulk call hold hundreds of timestamps;
  * Date and its regexes were 0.1 ms of a 50-invoice call); anything else takes the general path.
  */
 export function parseTimestamp(text: string): string {

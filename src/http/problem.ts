@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { DomainError, DomainErrors, ValidationErrors } from '../domain/errors.ts';
+import { isDatabaseUnavailable } from '../modules/db-errors.ts';
 
 /** An error raised at the HTTP edge (authentication, limits) rather than by a use case. */
 export class RequestError extends Error {
@@ -193,6 +194,16 @@ const issueOf = (error: DomainError): Issue => ({
   type: error.code,
 });
 
+/** Seconds a client should wait before retrying a request the database could not serve. */
+export const RETRY_AFTER_SECONDS = 1;
+
+export const databaseUnavailable = (): Problem => ({
+  status: 503,
+  code: 'unavailable.database',
+  message: 'The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.',
+  headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+});
+
 export function toProblem(error: unknown): Problem {
   if (error instanceof ValidationErrors) {
     return { status: 422, code: error.code, message: error.message, issues: error.issues };
@@ -207,6 +218,7 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof RequestError) {
     return { status: error.status, code: error.code, message: error.message, headers: error.headers };
   }
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   const e = (error ?? {}) as FastifyishError;
   if (Array.isArray(e.validation)) {
     const root = LOC_ROOT[e.validationContext ?? 'body'] ?? 'body';

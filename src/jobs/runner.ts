@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { Db } from '../modules/context.ts';
@@ -172,6 +174,26 @@ class QueueLoop {
   }
 }
 
+const PROBE_MS = 10_000;
+
+/**
+ * Sends NOTIFYs through the pool until the LISTEN connection hears one. Behind a transaction
+ * pooler (PgBouncer in transaction mode) without DATABASE_DIRECT_URL none ever arrives: say
+ * so loudly, since every job then waits for the poll.
+ */
+async function probeNotifications(database: Database, probe: string, done: () => boolean, log: WorkerLog, pollMs: number): Promise<void> {
+  const deadline = Date.now() + PROBE_MS;
+  while (!done() && Date.now() < deadline) {
+    await sql`select pg_notify('billow_jobs', ${probe})`.execute(database.db).catch(() => undefined);
+    await sleep(500);
+  }
+  if (done()) return;
+  log.error(
+    { probe_ms: PROBE_MS, poll_ms: pollMs },
+    'NOTIFY does not reach this process: DATABASE_URL probably goes through a transaction pooler (PgBouncer pool_mode=transaction). Set DATABASE_DIRECT_URL to PostgreSQL itself for LISTEN; until then every background job waits for the poll.',
+  );
+}
+
 /**
  * Starts one loop per handler in this process. On PostgreSQL a LISTEN on `billow_jobs` wakes
  * the loops the moment a job commits; polling covers delayed jobs, expired leases and PGlite.
@@ -191,11 +213,18 @@ export async function startWorkers(options: WorkerOptions): Promise<Workers> {
   const wake = () => {
     for (const loop of loops) loop.wake();
   };
-  const unlisten = await database.listen('billow_jobs', wake).catch((error: unknown) => {
+  const probe = `probe:${randomBytes(6).toString('hex')}`;
+  let heard = false;
+  const onNotify = (payload: string) => {
+    if (payload === probe) heard = true;
+    wake();
+  };
+  const unlisten = await database.listen('billow_jobs', onNotify).catch((error: unknown) => {
     options.log.warn({ err: error }, 'LISTEN failed; workers poll instead');
     return undefined;
   });
   let running = true;
+  if (unlisten) void probeNotifications(database, probe, () => heard || !running, options.log, pollMs);
   return {
     wake,
     running: () => running,

@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
+import { isRetryableConflict } from './db-errors.ts';
 
 export type Db = Kysely<DB>;
 export type Tx = Transaction<DB>;
@@ -31,15 +33,36 @@ export interface Context {
   hooks?: TransactionHooks | undefined;
 }
 
+/** Runs of a transaction that hit a deadlock or serialization failure, before the caller sees it (as a 503). */
+export const CONFLICT_ATTEMPTS = 3;
+
+/**
+ * Runs a transaction again, after a short random pause, when PostgreSQL aborted it as a
+ * deadlock victim or a serialization failure: such an abort wrote nothing, and the next run
+ * usually passes. Bounded, so a conflict that keeps recurring reaches the caller.
+ */
+export async function retryConflicts<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= CONFLICT_ATTEMPTS || !isRetryableConflict(error)) throw error;
+      await sleep(5 + Math.random() * 20 * attempt);
+    }
+  }
+}
+
 /**
  * The transaction boundary of a write use case: everything `work` does, plus whatever the
- * hooks add, commits or rolls back together.
+ * hooks add, commits or rolls back together (and runs again on a deadlock, see retryConflicts).
  */
 export function transact<T>(ctx: Pick<Context, 'db' | 'hooks'>, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return ctx.db.transaction().execute(async (tx) => {
-    await ctx.hooks?.begin(tx);
-    const result = await work(tx);
-    await ctx.hooks?.seal(tx, result);
-    return result;
-  });
+  return retryConflicts(() =>
+    ctx.db.transaction().execute(async (tx) => {
+      await ctx.hooks?.begin(tx);
+      const result = await work(tx);
+      await ctx.hooks?.seal(tx, result);
+      return result;
+    }),
+  );
 }

@@ -231,8 +231,8 @@ describe('OpenAPI', () => {
     const operation = doc.paths['/api/v1/invoices/batch'].post;
     expect(operation.operationId).toBe('create_batch_invoices_api_v1_invoices_batch_post');
     expect(operation.summary).toBe('Batch create invoices');
-    // With what every authenticated POST with a body can give (body limit, media type, rate limit, 500).
-    expect(Object.keys(operation.responses).sort()).toEqual(['201', '400', '401', '403', '404', '409', '413', '415', '422', '429', '500']);
+    // With what every authenticated POST with a body can give (body limit, media type, rate limit, 500, database unavailable).
+    expect(Object.keys(operation.responses).sort()).toEqual(['201', '400', '401', '403', '404', '409', '413', '415', '422', '429', '500', '503']);
     const body = operation.requestBody.content['application/json'].schema;
     expect(body.properties.items.maxItems).toBe(100);
     expect(body.properties.items.items.required.sort()).toEqual(['customer_id', 'due_date', 'line_items']);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, configWarnings, loadConfig } from '../../src/config.ts';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -19,7 +19,13 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       dataDir: path.resolve('./data'),
       databaseUrl: undefined,
+      databaseDirectUrl: undefined,
+      databaseTimeouts: { acquireMs: 5000, statementMs: 15000, lockMs: 5000 },
+      databaseStartupTimeoutSeconds: 300,
+      requestTimeoutMs: 30000,
       adminToken: undefined,
+      metricsToken: undefined,
+      authFailuresPerMinute: 120,
       publicUrl: 'http://localhost:3000',
       bulkMaxItems: 50,
       batchMaxItems: 100,
@@ -85,7 +91,7 @@ describe('loadConfig', () => {
       HOST: '127.0.0.1',
       BILLOW_DATA_DIR: '/var/lib/billow',
       DATABASE_URL: 'postgres://u:p@db:5432/billow',
-      BILLOW_ADMIN_TOKEN: 'a'.repeat(16),
+      BILLOW_ADMIN_TOKEN: 'a'.repeat(32),
       PUBLIC_URL: 'https://billow.example.com///',
       BULK_MAX_ITEMS: '100',
       BULK_MAX_ORDER_IDS: '250',
@@ -97,7 +103,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       dataDir: '/var/lib/billow',
       databaseUrl: 'postgres://u:p@db:5432/billow',
-      adminToken: 'a'.repeat(16),
+      adminToken: 'a'.repeat(32),
       publicUrl: 'https://billow.example.com',
       bulkMaxItems: 100,
       bulkMaxOrderIds: 250,
@@ -125,10 +131,47 @@ describe('loadConfig', () => {
     },
   );
 
-  it('refuses a BILLOW_ADMIN_TOKEN shorter than 16 characters, naming it, without echoing it', () => {
-    const error = configError({ BILLOW_ADMIN_TOKEN: 'secret-short' });
-    expect(error.message).toContain('BILLOW_ADMIN_TOKEN');
-    expect(error.message).not.toContain('secret-short');
+  it.each([
+    ['METRICS_TOKEN', {}],
+    ['BILLOW_ADMIN_TOKEN', { NODE_ENV: 'production' }],
+  ])('refuses a %s shorter than 32 characters, naming it, without echoing it', (name, extra) => {
+    const short = 'secret-short-but-31-characters!';
+    expect(short).toHaveLength(31);
+    const error = configError({ ...extra, [name]: short });
+    expect(error.message).toContain(name);
+    expect(error.message).not.toContain(short);
+    expect(loadConfig({ ...extra, [name]: `${short}x` })).toBeDefined();
+  });
+
+  it('outside production a short BILLOW_ADMIN_TOKEN starts with a warning that does not echo it', () => {
+    const short = 'dev-admin-token';
+    const config = loadConfig({ BILLOW_ADMIN_TOKEN: short });
+    expect(config.adminToken).toBe(short);
+    const warnings = configWarnings(config);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('BILLOW_ADMIN_TOKEN');
+    expect(warnings[0]).not.toContain(short);
+    expect(configWarnings(loadConfig({ BILLOW_ADMIN_TOKEN: 'x'.repeat(32) }))).toEqual([]);
+  });
+
+  it('reads the database bounds, the direct URL and the request deadline', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@pgbouncer:6432/billow',
+      DATABASE_DIRECT_URL: 'postgres://u@db:5432/billow',
+      DATABASE_ACQUIRE_TIMEOUT_MS: '800',
+      DATABASE_STATEMENT_TIMEOUT_MS: '2000',
+      DATABASE_LOCK_TIMEOUT_MS: '900',
+      DATABASE_STARTUP_TIMEOUT_SECONDS: '0',
+      REQUEST_TIMEOUT_MS: '4000',
+    });
+    expect(config).toMatchObject({
+      databaseDirectUrl: 'postgres://u@db:5432/billow',
+      databaseTimeouts: { acquireMs: 800, statementMs: 2000, lockMs: 900 },
+      databaseStartupTimeoutSeconds: 0,
+      requestTimeoutMs: 4000,
+    });
+    expect(configError({ DATABASE_DIRECT_URL: 'memory://' }).message).toContain('DATABASE_DIRECT_URL');
+    expect(configError({ DATABASE_LOCK_TIMEOUT_MS: '0' }).message).toContain('DATABASE_LOCK_TIMEOUT_MS');
   });
 
   it.each([

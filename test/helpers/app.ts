@@ -5,7 +5,7 @@ import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { checkResponses } from './response-contract.ts';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghij';
 /** Seals secrets at rest in every test (vitest.config.ts gives it to spawned processes too). */
 export const TEST_SECRET_KEY = process.env.BILLOW_SECRET_KEY ?? '';
 
@@ -18,7 +18,7 @@ export interface TestEnv {
 /** Test configuration: the real defaults, with the rate limiter off and webhooks allowed to loopback receivers. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0', WEBHOOK_ALLOW_PRIVATE: 'true', BILLOW_SECRET_KEY: TEST_SECRET_KEY }),
+    ...loadConfig({ BILLOW_ADMIN_TOKEN: ADMIN_TOKEN, RATE_LIMIT_PER_MINUTE: '0', AUTH_FAILURES_PER_MINUTE: '0', WEBHOOK_ALLOW_PRIVATE: 'true', BILLOW_SECRET_KEY: TEST_SECRET_KEY }),
     databaseUrl: process.env.DATABASE_URL || 'memory://',
     ...overrides,
   };
@@ -30,7 +30,9 @@ let shared: Promise<Database> | undefined;
 export function sharedDatabase(): Promise<Database> {
   shared ??= (async () => {
     const config = testConfig();
-    const database = await openDatabase({ url: config.databaseUrl, dataDir: '' });
+    // Generous bounds: these tests check behaviour under hundreds of concurrent requests on a
+    // loaded machine, not the bounds themselves (test/reliability checks those, in child processes).
+    const database = await openDatabase({ url: config.databaseUrl, dataDir: '', timeouts: { acquireMs: 60_000, statementMs: 60_000, lockMs: 30_000 } });
     await migrate(database);
     return database;
   })();

@@ -12,17 +12,20 @@ export interface Fault {
  * Installs a trigger on `invoices` that raises (with `errcode`, default a plain exception)
  * on `when` ('update' or 'insert') of any row whose `reference` is the returned marker:
  * a database failure in the middle of a transaction, on demand. The marker is unique, so
- * other tests sharing the database are unaffected; call drop() when done.
+ * other tests sharing the database are unaffected; call drop() when done. With `times`, only
+ * the first `times` matching rows fail (counted by a sequence, which rollbacks do not undo).
  */
-export async function injectFault(env: TestEnv, when: 'update' | 'insert' = 'update', errcode = 'P0001'): Promise<Fault> {
+export async function injectFault(env: TestEnv, when: 'update' | 'insert' = 'update', errcode = 'P0001', times?: number): Promise<Fault> {
   const suffix = randomUUID().replace(/-/g, '').slice(0, 16);
   const marker = `fail-${suffix}`;
   const fn = `billow_test_fail_${suffix}`;
+  const limited = times === undefined ? '' : `and nextval('${fn}_seq') <= ${times}`;
+  if (times !== undefined) await sql.raw(`create sequence ${fn}_seq`).execute(env.database.db);
   await sql
     .raw(
       `create function ${fn}() returns trigger language plpgsql as $$
        begin
-         if new.reference = '${marker}' then raise exception 'injected failure for test' using errcode = '${errcode}'; end if;
+         if new.reference = '${marker}' ${limited} then raise exception 'injected failure for test' using errcode = '${errcode}'; end if;
          return new;
        end $$`,
     )
@@ -36,6 +39,7 @@ export async function injectFault(env: TestEnv, when: 'update' | 'insert' = 'upd
       dropped = true;
       await sql.raw(`drop trigger if exists ${fn} on invoices`).execute(env.database.db);
       await sql.raw(`drop function if exists ${fn}()`).execute(env.database.db);
+      await sql.raw(`drop sequence if exists ${fn}_seq`).execute(env.database.db);
     },
   };
 }

@@ -18,7 +18,7 @@ import { HEADER, line } from './support.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PG_URL = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined;
-const ADMIN = `import-crash-admin-${randomUUID()}`;
+export const ADMIN = `import-crash-admin-${randomUUID()}`;
 
 export interface Child {
   proc: ChildProcess;
@@ -89,12 +89,16 @@ export async function workerReady(worker: Child): Promise<void> {
   }
 }
 
-export async function startServer(dataDir: string, extra: Record<string, string> = {}): Promise<Child> {
-  const port = await freePort();
-  const child = spawnChild(['--import', 'tsx', 'src/main.ts'], childEnv(dataDir, { PORT: String(port), ...extra }), `http://127.0.0.1:${port}`);
+/** A server process, not waited for (a start-up that first waits for its database, a restart on a known port). */
+export function spawnServer(dataDir: string, port: number, extra: Record<string, string> = {}): Child {
+  return spawnChild(['--import', 'tsx', 'src/main.ts'], childEnv(dataDir, { PORT: String(port), ...extra }), `http://127.0.0.1:${port}`);
+}
+
+/** Resolves once the server answers /health with 200 (start-up done). */
+export async function untilHealthy(child: Child, timeoutMs = 90_000): Promise<Child> {
   const { proc, output } = child;
   // Generous: on a loaded machine a cold tsx start of the server takes tens of seconds.
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited early:\n${output.join('')}`);
     try {
@@ -105,6 +109,10 @@ export async function startServer(dataDir: string, extra: Record<string, string>
     await sleep(100);
   }
   throw new Error(`server did not start:\n${output.join('')}`);
+}
+
+export async function startServer(dataDir: string, extra: Record<string, string> = {}): Promise<Child> {
+  return untilHealthy(spawnServer(dataDir, await freePort(), extra));
 }
 
 export async function call(child: Child, method: string, url: string, headers: Record<string, string>, body?: unknown): Promise<Json> {

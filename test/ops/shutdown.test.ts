@@ -5,7 +5,7 @@ import { cleanUp, freePort, newScratch, type Server, startServer, TIMEOUT, tempD
 // `npm start` as a real child process, on PostgreSQL when DATABASE_URL is set, else PGlite on disk.
 const scratch = newScratch();
 afterAll(() => cleanUp(scratch));
-const ADMIN = 'ops-admin-token-0123456789';
+const ADMIN = 'ops-admin-token-0123456789abcdefghijkl';
 
 async function call(base: string, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: any }> {
   const response = await fetch(`${base}${path}`, {

@@ -116,7 +116,7 @@ describe('at most one invoice per order', () => {
     await createOrder(s.tenant, { id: 'ord_new' });
     const [first] = expectInvoices(await invoiceOrders(env, s.tenant, { orderIds: ['ord_again'] }), 1) as [Json];
     // Another principal asks later: the invoice still names whoever made it.
-    const other = await createApiToken(env.database.db, { businessId: s.tenant.id, name: 'Shop sync', scopes: ['invoices.CREATE'] });
+    const other = await createApiToken(env.database.db, { businessId: s.tenant.id, name: 'Shop sync', scopes: ['invoices.CREATE', 'invoices.UPDATE', 'orders.UPDATE'] });
     const response = await invoiceOrders(env, s.tenant, { orderIds: ['ord_new', 'ord_again'] }, { accesstoken: `Bearer ${other.token}` });
     const [made, again] = expectInvoices(response, 2) as [Json, Json];
     expect(response.json().message).toBe('1 invoice created, 1 already existed.');

@@ -1,24 +1,12 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { openDatabase } from '../../db/database.ts';
-import { migrate } from '../../db/migrate.ts';
+import { openDatabase, stderrLog as log } from '../../db/database.ts';
+import { prepareDatabase } from '../../db/startup.ts';
 import { jobHandlers } from '../../jobs/handlers.ts';
-import { startWorkers, type WorkerLog } from '../../jobs/runner.ts';
+import { startWorkers } from '../../jobs/runner.ts';
 import { startSecrets } from '../../modules/secrets/at-rest.ts';
 import { resolveSecretKeys } from '../../modules/secrets/keys.ts';
-
-/** One JSON line per log record on stderr, like the server's logger. */
-const log: WorkerLog = {
-  info: (obj, msg) => write('info', obj, msg),
-  warn: (obj, msg) => write('warn', obj, msg),
-  error: (obj, msg) => write('error', obj, msg),
-};
-
-function write(level: string, obj: object, msg?: string): void {
-  const err = (obj as { err?: unknown }).err;
-  const record = { level, time: new Date().toISOString(), msg, ...obj, ...(err instanceof Error ? { err: err.message } : {}) };
-  process.stderr.write(`${JSON.stringify(record)}\n`);
-}
+import { databaseOptions } from '../../server.ts';
 
 export function registerWorker(program: Command): void {
   program
@@ -27,8 +15,9 @@ export function registerWorker(program: Command): void {
     .action(async () => {
       const given = loadConfig();
       resolveSecretKeys(given);
-      const database = await openDatabase({ url: given.databaseUrl, dataDir: given.dataDir, poolSize: 4 });
-      await migrate(database);
+      const database = await openDatabase(databaseOptions(given, log, 4));
+      // Like the server: waits for a database that is not up yet instead of exiting.
+      await prepareDatabase(database, given.databaseStartupTimeoutSeconds, log);
       const config = await startSecrets(database.db, given);
       const workers = await startWorkers({ database, config, handlers: jobHandlers(), log });
       log.info({ pid: process.pid }, 'workers started');

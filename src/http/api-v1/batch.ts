@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { type BatchInput, createBatchInvoices } from '../../modules/invoicing/create-batch-invoices.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
 import { InvoiceResponse, LineItemInput } from '../document-schemas.ts';
+import { requireScopes } from '../auth.ts';
 import { respond } from '../respond.ts';
 import { Closed, DateString, errorResponses, Id, MinorUnits, PageOf, Percent, Text } from '../schemas.ts';
 import { formatNative } from './format.ts';
@@ -68,9 +69,10 @@ export function registerBatchRoutes(app: FastifyInstance): void {
         response: { 201: { ...PageOf(InvoiceResponse), title: 'InvoiceListResponse' }, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    (request, reply) =>
-      respond(request, reply, { status: 201, format: formatNative, body: listResponse }, (ctx) =>
-        createBatchInvoices(ctx, request.body as BatchInput, { maxLineItems }),
-      ),
+    (request, reply) => {
+      const body = request.body as BatchInput;
+      requireScopes(request, [body.finalize === true && 'invoices.UPDATE', body.include_delayed_charges === true && 'charges.UPDATE']);
+      return respond(request, reply, { status: 201, format: formatNative, body: listResponse }, (ctx) => createBatchInvoices(ctx, body, { maxLineItems }));
+    },
   );
 }

@@ -8,7 +8,7 @@ import { getDocument, listDocuments } from '../../modules/invoicing/read.ts';
 import { type PaymentInput as PaymentBody, recordPayment } from '../../modules/invoicing/record-payment.ts';
 import type { DocumentInput } from '../../modules/invoicing/types.ts';
 import { voidDocument } from '../../modules/invoicing/void-document.ts';
-import { businessOf } from '../auth.ts';
+import { businessOf, documentFlagScopes, requireScopes } from '../auth.ts';
 import { sendPdf } from '../hosted/index.ts';
 import { BillInput, BillResponse, InvoiceInput, InvoiceResponse, PaymentInput } from '../document-schemas.ts';
 import { respond } from '../respond.ts';
@@ -108,10 +108,12 @@ function registerResource(app: FastifyInstance, r: DocumentResource): void {
         response: { 201: r.response, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    (request, reply) =>
-      respond(request, reply, { status: 201, format: formatNative, body: (view) => view }, (ctx) =>
+    (request, reply) => {
+      requireScopes(request, documentFlagScopes(r.resource, [request.body]));
+      return respond(request, reply, { status: 201, format: formatNative, body: (view) => view }, (ctx) =>
         createDocument(ctx, request.body as DocumentInput, { kind: r.kind, maxLineItems: request.server.deps.config.maxLineItems }),
-      ),
+      );
+    },
   );
   app.get(
     r.path,

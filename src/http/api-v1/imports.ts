@@ -9,7 +9,7 @@ import { getImport, listImports } from '../../modules/imports/repository.ts';
 import { startImport } from '../../modules/imports/start-import.ts';
 import { importView } from '../../modules/imports/view.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
-import { businessOf } from '../auth.ts';
+import { businessOf, requireScopes } from '../auth.ts';
 import { InvoiceResponse } from '../document-schemas.ts';
 import { respond } from '../respond.ts';
 import { Closed, errorResponses, IdParams, ListQuery, Nullable, PageOf } from '../schemas.ts';
@@ -77,6 +77,8 @@ async function bulkInvoices(request: FastifyRequest, reply: FastifyReply) {
   const { config, store } = request.server.deps;
   const finalize = body.finalize ?? false;
   const skipInvalid = body.skip_invalid ?? false;
+  // The import reads a stored file by key: the same right as GET /api/v1/files/{key}.
+  requireScopes(request, ['files.READ', finalize && 'invoices.UPDATE']);
   const accepted = (row: ImportRow) => ({ import_id: row.id, status_url: `${config.publicUrl}/api/v1/imports/${row.id}` });
   const options = {
     status: (result: ImportOutcome | ImportRow) => (isOutcome(result) ? 201 : 202),

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Scope } from '../../modules/auth/scopes.ts';
+import { documentFlagScopes, requireScopes } from '../auth.ts';
 import { createDocument, createDocuments, type CreateOutcome } from '../../modules/invoicing/create-documents.ts';
 import type { DocumentInput } from '../../modules/invoicing/types.ts';
 import { documentJson } from '../../modules/invoicing/view.ts';
@@ -92,6 +93,7 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
     (request, reply) => {
       const items = (request.body as Record<string, unknown[]>)[d.plural] as unknown[];
       checkBatchSize(items, request.server.deps.config.bulkMaxItems, d.plural);
+      requireScopes(request, documentFlagScopes(d.plural, items));
       observeBulkItems(request, items.length);
       const inputs = items.map((item) => checkItem<DocumentInput>(validate, item));
       const options = { kind: d.kind, maxLineItems: request.server.deps.config.maxLineItems, bulkEvent: true };
@@ -112,6 +114,7 @@ function registerDialect(app: FastifyInstance, d: Dialect): void {
       },
     },
     (request, reply) => {
+      requireScopes(request, documentFlagScopes(d.plural, [request.body]));
       const options = { kind: d.kind, maxLineItems: request.server.deps.config.maxLineItems };
       const body = (view: unknown) => ({ code: 0, message: `The ${d.kind} has been created.`, [d.kind]: view });
       return respond(request, reply, { status: 201, format: formatBulk, body }, (ctx) => createDocument(ctx, request.body as DocumentInput, options));

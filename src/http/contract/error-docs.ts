@@ -21,7 +21,7 @@ const REASON: Record<number, string> = {
   422: 'Unprocessable Entity: a field is missing or invalid (each one named).',
   429: 'Too Many Requests: rate limit per token exceeded; retry after the Retry-After seconds.',
   500: 'Internal Server Error: nothing was stored for an Idempotency-Key; the request may be retried.',
-  503: 'Service Unavailable: the server is shutting down or not ready.',
+  503: 'Service Unavailable: the database could not serve in time, the request passed its deadline, or the server is starting or shutting down; retry after the Retry-After seconds (same Idempotency-Key).',
 };
 
 /** A response's description: FastAPI's for success, the reason of an error status. */
@@ -44,7 +44,7 @@ const SAMPLE: Record<number, Omit<Problem, 'status'>> = {
   },
   429: { code: 'rate_limited', message: 'Rate limit exceeded: 6000 requests per minute. Retry in 1 minute.' },
   500: { code: 'internal', message: 'Internal server error.' },
-  503: { code: 'unavailable', message: 'Service Unavailable.' },
+  503: { code: 'unavailable.database', message: 'The database could not serve this request in time. Retry it with the same Idempotency-Key: it was applied once or not at all.' },
 };
 
 const EXAMPLE_REQUEST_ID = '0194f5a2-7c1e-7b3a-9d52-5be0c1f2a3d4';

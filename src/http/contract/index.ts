@@ -49,7 +49,8 @@ const TAGS: Record<string, string> = {
 
 const PROBLEM_STATUSES = {
   always: [429, 500],
-  authenticated: [401],
+  // Every authenticated route reaches the database, which may be unavailable or stalled (503, Retry-After).
+  authenticated: [401, 503],
   tenant: [403],
   body: [400, 413, 415, 422],
   input: [422],
@@ -92,7 +93,7 @@ function withErrors(route: RouteOptions, schema: FastifySchema): Responses {
 function security(route: RouteOptions) {
   const auth = route.config?.auth ?? 'token';
   if (auth === 'none') return { security: [] };
-  if (auth === 'admin') return { security: [{ bearer: [] }] };
+  if (auth === 'admin' || auth === 'metrics') return { security: [{ bearer: [] }] };
   return {};
 }
 

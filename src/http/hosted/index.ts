@@ -8,6 +8,7 @@ import { renderPdf } from '../../modules/documents/render-pdf.ts';
 import { findByHostedToken } from '../../modules/invoicing/read.ts';
 import type { DocumentView } from '../../modules/invoicing/view.ts';
 import { Closed, errorResponses, HtmlPage, NotFoundPage, PdfFile } from '../schemas.ts';
+import { documentHeaders } from './headers.ts';
 import { registerHostedNotes } from './notes.ts';
 import { hostedErrorHandler, renderDocumentPage, sendPage } from './page.ts';
 
@@ -18,7 +19,7 @@ type Params = { businessId: string; token: string };
 export async function sendPdf(reply: FastifyReply, view: DocumentView): Promise<FastifyReply> {
   const pdf = await renderPdf(await loadDocumentModel(reply.server.deps.db, view));
   const name = `${view.number ?? view.id}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
-  return reply.type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
+  return documentHeaders(reply, 'pdf').type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
 }
 
 /** Stripe's payment page, while the invoice pushed there still has an amount due. */

@@ -5,6 +5,7 @@ import { renderPdf } from '../../modules/documents/render-pdf.ts';
 import { findNoteByHostedToken } from '../../modules/notes/repository.ts';
 import type { NoteView } from '../../modules/notes/view.ts';
 import { Closed, NotFoundPage } from '../schemas.ts';
+import { documentHeaders } from './headers.ts';
 import { hostedErrorHandler, renderDocumentPage, sendPage } from './page.ts';
 
 /**
@@ -15,7 +16,7 @@ import { hostedErrorHandler, renderDocumentPage, sendPage } from './page.ts';
 export async function sendNotePdf(reply: FastifyReply, view: NoteView): Promise<FastifyReply> {
   const pdf = await renderPdf(await loadNoteDocumentModel(reply.server.deps.db, view));
   const name = `${view.number}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_');
-  return reply.type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
+  return documentHeaders(reply, 'pdf').type('application/pdf').header('content-disposition', `inline; filename="${name}"`).send(pdf);
 }
 
 const HostedParams = Closed({ businessId: Type.String({ maxLength: 64 }), token: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }) });

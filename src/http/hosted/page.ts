@@ -1,3 +1,4 @@
+import { documentHeaders } from './headers.ts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { escapeHtml } from '../../modules/documents/escape.ts';
 import type { DocumentModel, PartyBlock, Table } from '../../modules/documents/model.ts';
@@ -45,11 +46,7 @@ const HEAD = `<meta charset="utf-8"><meta name="viewport" content="width=device-
 
 /** Sends a customer-facing page with the headers every hosted page carries. */
 export function sendPage(reply: FastifyReply, html: string): FastifyReply {
-  return reply
-    .type('text/html; charset=utf-8')
-    .header('content-security-policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data:")
-    .header('referrer-policy', 'no-referrer')
-    .send(html);
+  return documentHeaders(reply, 'page').type('text/html; charset=utf-8').send(html);
 }
 
 /**

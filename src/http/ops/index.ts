@@ -15,7 +15,10 @@ const ReadyBody = Type.Object({
 });
 
 /** Liveness, readiness, Prometheus metrics and the OpenAPI document: public, for deployers and tools. */
-export function registerOps(app: FastifyInstance, workers: WorkerStatus | undefined): void {
+/** /ready answers within this bound even when the database does not: a stalled check counts as failed. */
+const READY_CHECK_MS = 800;
+
+export function registerOps(app: FastifyInstance, workers: WorkerStatus | undefined, started: () => boolean): void {
   const config = { auth: 'none' as const };
   const tags = ['meta'];
   app.get(
@@ -25,11 +28,14 @@ export function registerOps(app: FastifyInstance, workers: WorkerStatus | undefi
       schema: {
         tags,
         summary: 'Liveness',
-        description: 'Answers 200 as long as the process serves HTTP; checks nothing else (see /ready).',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }, { examples: [{ status: 'ok' }] }) },
+        description: 'Answers 200 once start-up is done and as long as the process serves HTTP; checks nothing else (see /ready). 503 while start-up still waits for the database.',
+        response: {
+          200: Type.Object({ status: Type.Literal('ok') }, { examples: [{ status: 'ok' }] }),
+          503: Type.Object({ status: Type.Literal('starting') }, { description: 'Start-up is still waiting for the database or applying migrations.' }),
+        },
       },
     },
-    async () => ({ status: 'ok' as const }),
+    async (_request, reply) => (started() ? { status: 'ok' as const } : reply.code(503).header('retry-after', '1').send({ status: 'starting' as const })),
   );
   app.get(
     '/ready',
@@ -43,7 +49,7 @@ export function registerOps(app: FastifyInstance, workers: WorkerStatus | undefi
       },
     },
     async (_request, reply) => {
-      const readiness = await checkReadiness(app.deps.db, workers);
+      const readiness = await checkReadiness(app.deps.db, workers, READY_CHECK_MS);
       const { ready, ...rest } = readiness;
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...rest });
     },
@@ -51,12 +57,12 @@ export function registerOps(app: FastifyInstance, workers: WorkerStatus | undefi
   app.get(
     '/metrics',
     {
-      config,
+      config: { auth: 'metrics' },
       schema: {
         operationId: 'get_metrics_metrics_get',
         tags,
         summary: 'Prometheus metrics',
-        description: 'Request latency and rate per route, bulk items per call, and process metrics, in the Prometheus text format.',
+        description: 'Request latency and rate per route, bulk items per call, and process metrics, in the Prometheus text format. Needs `Authorization: Bearer <METRICS_TOKEN>`; without METRICS_TOKEN it answers loopback clients only (403 otherwise).',
         produces: ['text/plain'],
         response: { 200: Type.String({ description: 'Prometheus text exposition format 0.0.4.' }) },
       },

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { minorToMajorNumber } from '../../domain/money.ts';
 import { invoiceOrders, type OrderInvoice } from '../../modules/orders/invoice-orders.ts';
 import { installErrorFormat } from '../errors.ts';
+import { requireScopes } from '../auth.ts';
 import { respond } from '../respond.ts';
 import { Closed, errorResponses, Timestamp } from '../schemas.ts';
 import { validatorCompiler } from '../validation.ts';
@@ -86,6 +87,8 @@ export async function ordersSurface(app: FastifyInstance): Promise<void> {
     (request, reply) => {
       const { config } = request.server.deps;
       const body = parseBody(request.body, config.bulkMaxOrderIds);
+      // Invoicing an order marks it invoiced, and (by default) finalizes its invoice.
+      requireScopes(request, ['orders.UPDATE', body.finalize && 'invoices.UPDATE']);
       const options = { finalize: body.finalize, maxLineItems: config.maxLineItems };
       return respond(request, reply, { status: 201, format: formatOrders, body: responseBody }, (ctx) => invoiceOrders(ctx, body.orderIds, options));
     },

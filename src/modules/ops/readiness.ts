@@ -15,19 +15,33 @@ export interface Readiness {
   pending_migrations: string[];
 }
 
-async function databaseAnswers(db: Db): Promise<boolean> {
+/** `work`'s result, or `fallback` once `ms` have passed (the work goes on, unawaited). */
+function within<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** The migrations not applied yet, or undefined when the database does not answer. */
+async function pendingOrUnreachable(db: Db): Promise<string[] | undefined> {
   try {
     await sql`select 1`.execute(db);
-    return true;
+    return await pendingMigrations(db).catch(() => ['(schema_migrations unreadable)']);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-/** Ready to serve: the database answers, every migration file is applied, and the workers (if any) run. */
-export async function checkReadiness(db: Db, workers: WorkerStatus | undefined): Promise<Readiness> {
-  const database = await databaseAnswers(db);
-  const pending = database ? await pendingMigrations(db).catch(() => ['(schema_migrations unreadable)']) : [];
+/**
+ * Ready to serve: the database answers within `boundMs` (a pool exhausted by stalled requests
+ * counts as not answering), every migration file is applied, and the workers (if any) run.
+ */
+export async function checkReadiness(db: Db, workers: WorkerStatus | undefined, boundMs: number): Promise<Readiness> {
+  const found = await within(pendingOrUnreachable(db), boundMs, undefined);
+  const database = found !== undefined;
+  const pending = found ?? [];
   const checks = {
     database: database ? 'ok' : 'failed',
     migrations: database && pending.length === 0 ? 'ok' : 'failed',

@@ -3,39 +3,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { Agent } from 'undici';
 import { invalid } from '../../domain/errors.ts';
-
-/** Addresses a webhook may not reach unless WEBHOOK_ALLOW_PRIVATE=true (SSRF into our own network). */
-const PRIVATE = new net.BlockList();
-for (const [prefix, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 3],
-] as const) {
-  PRIVATE.addSubnet(prefix, bits, 'ipv4');
-}
-for (const [prefix, bits] of [
-  ['::', 127],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  PRIVATE.addSubnet(prefix, bits, 'ipv6');
-}
-
-function isPrivateAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 4) return PRIVATE.check(address, 'ipv4');
-  if (family !== 6) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? PRIVATE.check(mapped[1] as string, 'ipv4') : PRIVATE.check(address, 'ipv6');
-}
+import { isPrivateAddress } from './addresses.ts';
 
 const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
 
