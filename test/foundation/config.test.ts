@@ -48,7 +48,17 @@ describe('loadConfig', () => {
       webhookAllowPrivate: false,
       webhookRetrySchedule: [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
       eventRetentionDays: 30,
+      secretKeys: undefined,
+      stripeApi: undefined,
+      stripeRequestsPerSecond: 95,
     });
+  });
+
+  it('reads STRIPE_API_URL as host, port and protocol, and refuses anything else', () => {
+    expect(loadConfig({ STRIPE_API_URL: 'http://127.0.0.1:12111' }).stripeApi).toEqual({ protocol: 'http', host: '127.0.0.1', port: 12111 });
+    expect(loadConfig({ STRIPE_API_URL: 'https://stripe.internal/' }).stripeApi).toEqual({ protocol: 'https', host: 'stripe.internal', port: 443 });
+    expect(() => loadConfig({ STRIPE_API_URL: 'ftp://x' })).toThrow(/STRIPE_API_URL must be http\(s\):\/\/host\[:port\]/);
+    expect(() => loadConfig({ STRIPE_REQUESTS_PER_SECOND: '0' })).toThrow(/STRIPE_REQUESTS_PER_SECOND must be between 1 and 10000/);
   });
 
   it('reads the webhook settings', () => {

@@ -131,6 +131,7 @@ describe('secrets at rest', () => {
         await database.close();
       }
     },
-    TIMEOUT * 2,
+    // Two cold server starts and two CLI runs: minutes on a loaded machine.
+    TIMEOUT * 5,
   );
 });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import Stripe from 'stripe';
 import { Type } from 'typebox';
 import { keysOf } from '../../modules/secrets/keys.ts';
+import { loadStripe } from '../../modules/stripe/client.ts';
 import { openConnection } from '../../modules/stripe/connection.ts';
 import { type StripeEvent, takeStripeEvent } from '../../modules/stripe/events.ts';
 import { RequestError } from '../problem.ts';
@@ -31,11 +31,12 @@ async function verifiedEvent(request: FastifyRequest): Promise<StripeEvent> {
   if (!connection) throw new RequestError(400, 'stripe.not_connected', 'This business has no Stripe connection.');
   const header = request.headers['stripe-signature'];
   if (typeof header !== 'string') throw badSignature('the Stripe-Signature header is missing.');
+  const Sdk = await loadStripe();
   let event: unknown;
   try {
     // The SDK takes the receiving time in milliseconds (it divides by 1000 itself).
     const receivedAt = clock().getTime();
-    event = Stripe.webhooks.constructEvent(request.body as Buffer, header, connection.webhookSecret, TOLERANCE_SECONDS, undefined, receivedAt);
+    event = Sdk.webhooks.constructEvent(request.body as Buffer, header, connection.webhookSecret, TOLERANCE_SECONDS, undefined, receivedAt);
   } catch (error) {
     throw badSignature(error instanceof Error ? error.message : 'unreadable signature.');
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Config } from '../../config.ts';
 
 /**
@@ -38,15 +38,27 @@ export interface StripeAccount {
 
 const accounts = new Map<string, StripeAccount>();
 
+let sdk: Promise<typeof Stripe> | undefined;
+
+/**
+ * The SDK, loaded on first use: its few hundred modules cost seconds of start-up on a busy
+ * machine, and most processes (and every business without Stripe) never need them.
+ */
+export function loadStripe(): Promise<typeof Stripe> {
+  sdk ??= import('stripe').then((module) => module.default);
+  return sdk;
+}
+
 /**
  * One SDK client (and its keep-alive sockets) and one pacer per secret key in this process.
  * The SDK's own retries are off: it ignores Retry-After, so callStripe retries instead.
  */
-export function stripeAccount(config: Config, secretKey: string): StripeAccount {
+export async function stripeAccount(config: Config, secretKey: string): Promise<StripeAccount> {
   const id = createHash('sha256').update(secretKey).digest('base64url');
   let account = accounts.get(id);
   if (!account) {
-    const stripe = new Stripe(secretKey, {
+    const Sdk = await loadStripe();
+    const stripe = new Sdk(secretKey, {
       apiVersion: STRIPE_API_VERSION,
       maxNetworkRetries: 0,
       timeout: 30_000,
@@ -65,9 +77,15 @@ const MAX_DELAY_MS = 30_000;
 
 /** Stripe's 429 (rate limit), 5xx and lost connections are worth retrying; anything else is an answer. */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof Stripe.errors.StripeConnectionError) return true;
-  const status = (error as { statusCode?: number }).statusCode;
-  return error instanceof Stripe.errors.StripeError && status !== undefined && (status === 429 || status >= 500);
+  const e = error as { type?: unknown; statusCode?: number };
+  if (e?.type === 'StripeConnectionError') return true;
+  return isStripeError(error) && e.statusCode !== undefined && (e.statusCode === 429 || e.statusCode >= 500);
+}
+
+/** The SDK's errors carry their class name in `type` (StripeInvalidRequestError, StripeAPIError, …). */
+export function isStripeError(error: unknown): error is Stripe.errors.StripeError {
+  const type = (error as { type?: unknown } | null)?.type;
+  return error instanceof Error && typeof type === 'string' && type.startsWith('Stripe');
 }
 
 function retryAfterMs(error: unknown): number | undefined {

@@ -1,4 +1,3 @@
-import Stripe from 'stripe';
 import { stripeLines } from '../../domain/stripe.ts';
 import { holdLease, type Job } from '../../jobs/queue.ts';
 import type { WorkerContext } from '../../jobs/runner.ts';
@@ -9,7 +8,7 @@ import { emitEvents } from '../events/outbox.ts';
 import { getDocument } from '../invoicing/read.ts';
 import type { DocumentView } from '../invoicing/view.ts';
 import { keysOf } from '../secrets/keys.ts';
-import { callStripe, isTransient, type StripeAccount, stripeAccount } from './client.ts';
+import { callStripe, isStripeError, isTransient, type StripeAccount, stripeAccount } from './client.ts';
 import { openConnection } from './connection.ts';
 
 type Step = StripeInvoiceSyncsTable['step'];
@@ -167,7 +166,7 @@ const readState = (ctx: WorkerContext, job: Job) =>
 
 /** Stripe's error type, message and request id (never a key: Stripe does not echo secrets in errors). */
 export function describeFailure(error: unknown): string {
-  if (!(error instanceof Stripe.errors.StripeError)) return (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+  if (!isStripeError(error)) return (error instanceof Error ? error.message : String(error)).slice(0, 1000);
   const message = error.message.replace(/^\[req_[^\]]*\]\s*/, '');
   return `${error.rawType ?? error.type}: ${message}${error.requestId ? ` (request ${error.requestId})` : ''}`.slice(0, 1000);
 }
@@ -203,7 +202,7 @@ export async function runPush(job: Job, ctx: WorkerContext): Promise<void> {
   if (!connection) return failPush(job, ctx, 'Stripe is not connected.');
   const invoice = await getDocument(ctx.db, job.business_id, 'invoice', job.payload.invoice_id, ctx.config.publicUrl);
   if (invoice.status === 'void') return failPush(job, ctx, 'The invoice was voided in Billow before it reached Stripe.');
-  const push: Push = { job, ctx, account: stripeAccount(ctx.config, connection.secretKey), invoice, key: (what) => `billow_${job.business_id}_${invoice.id}_${what}` };
+  const push: Push = { job, ctx, account: await stripeAccount(ctx.config, connection.secretKey), invoice, key: (what) => `billow_${job.business_id}_${invoice.id}_${what}` };
   try {
     while (state.step !== 'done') state = await STEPS[state.step](push, state);
   } catch (error) {
