@@ -24,7 +24,8 @@ export function recordPayment(ctx: Context, kind: InvoiceKind, id: string, input
 
 /** The same, inside a caller's transaction (a Stripe event records its id with the payment it makes). */
 export async function recordPaymentIn(tx: Tx, ctx: Context, kind: InvoiceKind, id: string, input: PaymentInput): Promise<DocumentView> {
-  const paidOn = input.paid_on === undefined ? todayFor(await getBusinessCached(ctx.db, ctx.businessId), ctx.clock) : parseDate(input.paid_on, 'paid_on');
+  // Read through the transaction: on PGlite (one session) a second handle would wait for it forever.
+  const paidOn = input.paid_on === undefined ? todayFor(await getBusinessCached(tx, ctx.businessId), ctx.clock) : parseDate(input.paid_on, 'paid_on');
   const source = input.source ?? 'manual';
   const row = await lockDocument(tx, ctx.businessId, kind, id);
   const [view] = await applyPayments(tx, ctx, kind, [{ row, amount: BigInt(input.amount), paidOn, source, reference: input.reference ?? null }]);
