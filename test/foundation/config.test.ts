@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       fileMaxBytes: 100 * 1024 * 1024,
       csvSyncMaxRows: 5000,
       importChunkInvoices: 1000,
+      recurringChunkTemplates: 500,
       workers: true,
       jobLeaseSeconds: 30,
       smtpUrl: undefined,
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
       webhookRetrySchedule: [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
       eventRetentionDays: 30,
       secretKeys: undefined,
+      production: false,
       stripeApi: undefined,
       stripeRequestsPerSecond: 95,
     });
