@@ -33,6 +33,14 @@ describe('failed authentication is rate-limited per client address', () => {
     expect((await env.app.inject({ method: 'GET', url: '/health', remoteAddress: '203.0.113.7' })).statusCode).toBe(200);
   });
 
+  it('does not count requests that present no credential: they guess nothing', async () => {
+    for (let i = 0; i < 10; i++) {
+      const bare = await env.app.inject({ method: 'GET', url: '/api/v1/customers', remoteAddress: '203.0.113.9' });
+      expect(bare.statusCode).toBe(401);
+    }
+    expect((await guess(ADMIN_TOKEN, '203.0.113.9')).statusCode).toBe(201);
+  });
+
   it('opens again when the minute is over', () => {
     let now = 0;
     const limiter = new FailureLimiter(2, () => now);
