@@ -21,7 +21,7 @@ function ofxTree(text: string): Element {
   return parseSgml(FORMAT, body, firstLine);
 }
 
-/** DTPOSTED is YYYYMMDD[HHMMSS[.XXX]][[gmt offset:tz]]; the date is the bank's booking day. */
+/** DTPOSTED is YYYYMMDD[HHMMSS[.mmm]][[gmt offset:tz]] (milliseconds optional); the date is the bank's booking day. */
 function ofxDate(value: string | undefined, line: number | undefined): string {
   const match = value === undefined ? null : /^(\d{4})(\d{2})(\d{2})/.exec(value);
   if (!match) throw fileError(FORMAT, line, `DTPOSTED must be an OFX date (YYYYMMDD…), not '${(value ?? '').slice(0, 40)}'.`, 'validation.invalid');
